@@ -1,0 +1,358 @@
+"""Reading and checking the gateway configuration (TOML).
+
+:func:`load` returns a :class:`Config` or raises :class:`ConfigError` listing *every* problem
+with its key path (``types.people.relationships.articles.inverse: …``), so ``relgate check``
+can report them all at once.  The schema's storage layout is derived here too, because it
+depends on how relationships pair up with their inverses.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from relgate.schema import (
+    ATTRIBUTE_KINDS,
+    ID_STYLES,
+    Attribute,
+    Relationship,
+    ResourceType,
+    Schema,
+    Storage,
+)
+
+DEFAULT_STORE_URL = "sqlite+aiosqlite:///relgate.db"
+RELATIONSHIP_POLICIES: Mapping[str, type] = {
+    "allow_replace": bool,
+    "allow_remove": bool,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1_048_576
+    max_json_depth: int = 32
+    default_page_size: int = 20
+    max_page_size: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A front door: requests under ``prefix`` speak ``dialect`` and go to ``target``.
+
+    ``options`` are the dialect's own settings; ``policies`` override relationship policies
+    for this front door only, keyed by ``(type, relationship)``.
+    """
+
+    prefix: str
+    dialect: str
+    target: str = "store"
+    options: Mapping[str, Any] = field(default_factory=dict)
+    policies: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+
+    def policy(self, rel: Relationship, name: str, default: Any = True) -> Any:
+        """A relationship policy as this front door sees it (route override, then schema)."""
+        override = self.policies.get((rel.owner, rel.name))
+        if override is not None and name in override:
+            return override[name]
+        return rel.policy(name, default)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    server: ServerConfig
+    store_url: str
+    routes: tuple[Route, ...]
+    schema: Schema
+    source: str = ""
+
+
+class ConfigError(Exception):
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def load(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from exc
+    return from_dict(data, source=str(path))
+
+
+def from_dict(data: Mapping[str, Any], *, source: str = "") -> Config:
+    checker = _Checker()
+    config = checker.config(data, source)
+    if checker.errors:
+        raise ConfigError(checker.errors)
+    assert config is not None
+    return config
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def error(self, key: str, message: str) -> None:
+        self.errors.append(f"{key}: {message}")
+
+    def table(self, value: Any, key: str) -> Mapping[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.error(key, "must be a table")
+            return {}
+        return value
+
+    def unknown(self, table: Mapping[str, Any], key: str, allowed: set[str]) -> None:
+        for name in table:
+            if name not in allowed:
+                self.error(f"{key}.{name}" if key else name, f"unknown key (expected one of {', '.join(sorted(allowed))})")
+
+    def typed(self, table: Mapping[str, Any], name: str, key: str, kind: type | tuple[type, ...], default: Any) -> Any:
+        if name not in table:
+            return default
+        value = table[name]
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok:
+            label = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.error(f"{key}.{name}" if key else name, f"must be {label}, got {type(value).__name__}")
+            return default
+        return value
+
+    # --- sections ---------------------------------------------------------------------------
+
+    def config(self, data: Mapping[str, Any], source: str) -> Config | None:
+        self.unknown(data, "", {"server", "store", "routes", "types"})
+        server = self.server(self.table(data.get("server"), "server"))
+        store = self.table(data.get("store"), "store")
+        self.unknown(store, "store", {"url"})
+        store_url = self.typed(store, "url", "store", str, DEFAULT_STORE_URL)
+        types = self.types(self.table(data.get("types"), "types"))
+        schema = Schema(types)
+        routes = self.routes(data.get("routes"), schema)
+        if self.errors:
+            return None
+        return Config(server=server, store_url=store_url, routes=routes, schema=schema, source=source)
+
+    def server(self, t: Mapping[str, Any]) -> ServerConfig:
+        d = ServerConfig()
+        self.unknown(t, "server", set(ServerConfig.__slots__))
+        values = {name: self.typed(t, name, "server", type(getattr(d, name)), getattr(d, name)) for name in ServerConfig.__slots__}
+        for name in ("max_body_bytes", "max_json_depth", "default_page_size", "max_page_size"):
+            if values[name] < 1:
+                self.error(f"server.{name}", "must be at least 1")
+        if not 0 <= values["port"] <= 65535:
+            self.error("server.port", "must be between 0 and 65535")
+        return ServerConfig(**values)
+
+    def routes(self, value: Any, schema: Schema) -> tuple[Route, ...]:
+        from relgate.dialects import DIALECTS
+
+        if value is None:
+            self.error("routes", "at least one route is required")
+            return ()
+        if not isinstance(value, list):
+            self.error("routes", "must be an array of tables ([[routes]])")
+            return ()
+        routes: list[Route] = []
+        seen: set[str] = set()
+        for i, raw in enumerate(value):
+            key = f"routes[{i}]"
+            t = self.table(raw, key)
+            self.unknown(t, key, {"prefix", "dialect", "target", "options", "policies"})
+            prefix = self.typed(t, "prefix", key, str, "")
+            if not prefix.startswith("/") or (len(prefix) > 1 and prefix.endswith("/")):
+                self.error(f"{key}.prefix", "must start with '/' and not end with '/'")
+            elif prefix in seen:
+                self.error(f"{key}.prefix", f"duplicate prefix {prefix!r}")
+            seen.add(prefix)
+            dialect = self.typed(t, "dialect", key, str, "")
+            if dialect not in DIALECTS:
+                self.error(f"{key}.dialect", f"unknown dialect {dialect!r} (known: {', '.join(sorted(DIALECTS))})")
+            target = self.typed(t, "target", key, str, "store")
+            if target != "store":
+                self.error(f"{key}.target", f"unknown target {target!r} (known: store)")
+            options = dict(self.table(t.get("options"), f"{key}.options"))
+            policies: dict[tuple[str, str], Mapping[str, Any]] = {}
+            for name, pol in self.table(t.get("policies"), f"{key}.policies").items():
+                pkey = f"{key}.policies.{name}"
+                type_name, _, rel_name = name.partition(".")
+                rtype = schema.types.get(type_name)
+                if rtype is None or rel_name not in rtype.relationships:
+                    self.error(pkey, "must name a relationship as 'type.relationship'")
+                    continue
+                policies[(type_name, rel_name)] = self.policies(self.table(pol, pkey), pkey)
+            routes.append(Route(prefix=prefix, dialect=dialect, target=target, options=options, policies=policies))
+        # Longest prefix first, so /strapi/api wins over /strapi.
+        routes.sort(key=lambda r: len(r.prefix), reverse=True)
+        return tuple(routes)
+
+    def policies(self, t: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+        self.unknown(t, key, set(RELATIONSHIP_POLICIES))
+        return {name: self.typed(t, name, key, kind, True) for name, kind in RELATIONSHIP_POLICIES.items() if name in t}
+
+    def types(self, t: Mapping[str, Any]) -> dict[str, ResourceType]:
+        if not t:
+            self.error("types", "at least one type is required")
+        declared: dict[str, dict[str, Any]] = {}
+        for name, raw in t.items():
+            key = f"types.{name}"
+            tt = self.table(raw, key)
+            self.unknown(tt, key, {"id", "names", "aliases", "attributes", "relationships"})
+            id_style = self.typed(tt, "id", key, str, "integer")
+            if id_style not in ID_STYLES:
+                self.error(f"{key}.id", f"must be one of {', '.join(ID_STYLES)}")
+            names = {k: v for k, v in self.table(tt.get("names"), f"{key}.names").items() if self._str(v, f"{key}.names.{k}")}
+            aliases: dict[str, tuple[str, ...]] = {}
+            for d, lst in self.table(tt.get("aliases"), f"{key}.aliases").items():
+                if isinstance(lst, str):
+                    lst = [lst]
+                if not isinstance(lst, list) or not all(isinstance(x, str) for x in lst):
+                    self.error(f"{key}.aliases.{d}", "must be a string or an array of strings")
+                    continue
+                aliases[d] = tuple(lst)
+            attributes: dict[str, Attribute] = {}
+            for aname, araw in self.table(tt.get("attributes"), f"{key}.attributes").items():
+                attr = self.attribute(aname, araw, f"{key}.attributes.{aname}")
+                if attr is not None:
+                    attributes[aname] = attr
+            declared[name] = {
+                "id": id_style,
+                "names": names,
+                "aliases": aliases,
+                "attributes": attributes,
+                "relationships": self.table(tt.get("relationships"), f"{key}.relationships"),
+            }
+        rels = self.relationships(declared)
+        return {
+            name: ResourceType(
+                name=name,
+                id_style=d["id"],
+                attributes=d["attributes"],
+                relationships=rels.get(name, {}),
+                names=d["names"],
+                aliases=d["aliases"],
+            )
+            for name, d in declared.items()
+        }
+
+    def _str(self, v: Any, key: str) -> bool:
+        if not isinstance(v, str):
+            self.error(key, "must be a string")
+            return False
+        return True
+
+    def attribute(self, name: str, raw: Any, key: str) -> Attribute | None:
+        if name in ("id", "type", "lid"):
+            self.error(key, f"'{name}' is reserved and cannot be an attribute")
+            return None
+        if isinstance(raw, str):
+            raw = {"type": raw}
+        t = self.table(raw, key)
+        self.unknown(t, key, {"type", "unique", "nullable"})
+        kind = self.typed(t, "type", key, str, "string")
+        if kind not in ATTRIBUTE_KINDS:
+            self.error(f"{key}.type", f"must be one of {', '.join(ATTRIBUTE_KINDS)}")
+            return None
+        return Attribute(
+            name=name,
+            kind=kind,  # type: ignore[arg-type]
+            unique=self.typed(t, "unique", key, bool, False),
+            nullable=self.typed(t, "nullable", key, bool, True),
+        )
+
+    def relationships(self, declared: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Relationship]]:
+        """Check every relationship, pair it with its inverse and decide its storage."""
+        raw: dict[tuple[str, str], dict[str, Any]] = {}
+        for owner, d in declared.items():
+            for rname, rraw in d["relationships"].items():
+                key = f"types.{owner}.relationships.{rname}"
+                if rname in d["attributes"] or rname in ("id", "type", "lid"):
+                    self.error(key, "a relationship cannot share its name with an attribute, 'id' or 'type'")
+                    continue
+                t = self.table(rraw, key)
+                self.unknown(t, key, {"type", "many", "inverse", "ordered", "policies"})
+                target = self.typed(t, "type", key, str, "")
+                if target not in declared:
+                    self.error(f"{key}.type", f"unknown type {target!r}")
+                    continue
+                many = self.typed(t, "many", key, bool, False)
+                ordered = self.typed(t, "ordered", key, bool, False)
+                if ordered and not many:
+                    self.error(f"{key}.ordered", "only a to-many relationship can be ordered")
+                raw[(owner, rname)] = {
+                    "target": target,
+                    "many": many,
+                    "ordered": ordered and many,
+                    "inverse": self.typed(t, "inverse", key, str, None),
+                    "policies": self.policies(self.table(t.get("policies"), f"{key}.policies"), f"{key}.policies"),
+                    "key": key,
+                }
+        # Inverses must point back at each other (an inverse may be declared on one side only).
+        inverse_of: dict[tuple[str, str], tuple[str, str]] = {}
+        for (owner, rname), r in raw.items():
+            if r["inverse"] is None:
+                continue
+            other = (r["target"], r["inverse"])
+            if other not in raw:
+                self.error(f"{r['key']}.inverse", f"type {r['target']!r} has no relationship {r['inverse']!r}")
+                continue
+            o = raw[other]
+            if o["target"] != owner or (o["inverse"] is not None and o["inverse"] != rname) or other == (owner, rname):
+                self.error(f"{r['key']}.inverse", f"{r['target']}.{r['inverse']} does not point back at {owner}.{rname}")
+                continue
+            inverse_of[(owner, rname)] = other
+            inverse_of[other] = (owner, rname)
+        out: dict[str, dict[str, Relationship]] = {}
+        for (owner, rname), r in raw.items():
+            inv = inverse_of.get((owner, rname))
+            storage = _storage(owner, rname, r, inv, raw.get(inv) if inv else None)
+            out.setdefault(owner, {})[rname] = Relationship(
+                name=rname,
+                owner=owner,
+                target=r["target"],
+                many=r["many"],
+                inverse=inv[1] if inv else None,
+                ordered=r["ordered"],
+                policies=r["policies"],
+                storage=storage,
+            )
+        return out
+
+
+def _storage(owner: str, rname: str, r: Mapping[str, Any], inv: tuple[str, str] | None, o: Mapping[str, Any] | None) -> Storage:
+    """Decide where the rows of ``owner.rname`` live (both sides of a pair agree)."""
+    target = r["target"]
+    if inv is None or o is None:
+        if r["many"]:
+            return Storage("join", f"{owner}__{rname}", near="source_id", far="target_id", rank="rank" if r["ordered"] else None)
+        return Storage("fk_here", owner, column=f"{rname}_id")
+    if not r["many"] and o["many"]:
+        # to-one whose inverse is a to-many: the FK is ours; the other side may rank it.
+        return Storage("fk_here", owner, column=f"{rname}_id")
+    if r["many"] and not o["many"]:
+        return Storage("fk_there", target, column=f"{inv[1]}_id", rank=f"{inv[1]}_rank" if r["ordered"] else None)
+    # Both to-one or both to-many: the side that sorts first owns the rows.
+    first = (owner, rname) <= inv
+    if not r["many"]:
+        if first:
+            return Storage("fk_here", owner, column=f"{rname}_id")
+        return Storage("fk_there", target, column=f"{inv[1]}_id")
+    table = f"{owner}__{rname}" if first else f"{target}__{inv[1]}"
+    near, far = ("source_id", "target_id") if first else ("target_id", "source_id")
+    rank = None
+    if r["ordered"]:
+        rank = "source_rank" if first else "target_rank"
+    return Storage("join", table, near=near, far=far, rank=rank)

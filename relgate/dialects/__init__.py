@@ -1,0 +1,51 @@
+"""Dialects: sans-IO codecs between a wire format and the canonical model.
+
+A dialect's *server half* is built once per front door by its factory (``server(schema,
+route, server_config)``), compiling whatever name maps and routes it needs, and then offers:
+
+- ``parse(request) -> Intent``: the caller's request as a canonical :class:`Batch` plus the
+  dialect's own render context; raises :class:`~relgate.model.ProblemError` on bad input.
+- ``render(intent, outcome) -> HttpResponse``: the answer in the caller's dialect.
+- ``render_error(error, request) -> HttpResponse``: problems in the dialect's error format.
+
+No dialect does I/O: no sockets, no database, no awaits.  Modules are imported lazily by name
+so that ``relgate check`` can validate a config without importing every codec.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from relgate.model import Batch, HttpRequest, HttpResponse, Outcome, ProblemError
+
+DIALECTS: dict[str, str] = {
+    "jsonapi": "relgate.dialects.jsonapi",
+}
+"""Dialect name -> module offering ``server(schema, route, server_config)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """What a parsed request asks for: the batch to run and how to answer (dialect-private)."""
+
+    batch: Batch
+    context: Any = None
+
+
+class ServerDialect(Protocol):
+    def parse(self, request: HttpRequest) -> Intent: ...
+
+    def render(self, intent: Intent, outcome: Outcome) -> HttpResponse: ...
+
+    def render_error(self, error: ProblemError, request: HttpRequest | None) -> HttpResponse: ...
+
+
+ServerFactory = Callable[..., ServerDialect]
+
+
+def server_factory(name: str) -> ServerFactory:
+    module = importlib.import_module(DIALECTS[name])
+    return module.server
