@@ -443,8 +443,16 @@ class Problem:
     """One thing wrong with a request, in dialect-neutral terms.
 
     ``at`` points into the request body; ``parameter`` names a query parameter and ``header``
-    a request header.  ``code`` is a stable machine-readable name (``type-mismatch``,
-    ``not-found``, …) that dialects may map to their own error names.
+    a request header.  When ``member`` is set, the problem concerns that attribute or
+    relationship of the resource object at ``at`` (the store knows the name but not where the
+    dialect keeps attributes), and the renderer appends the member's own path.
+
+    ``code`` is a stable machine-readable name that dialects may map to their own error names:
+    ``malformed-json``, ``too-deep``, ``invalid`` (a bad value or shape), ``unknown-field``,
+    ``not-found``, ``type-mismatch``, ``conflict`` (unique value, existing id), ``forbidden``
+    (a policy refused it), ``invalid-position`` (bad anchor), ``unknown-lid``,
+    ``method-not-allowed``, ``unsupported-media-type``, ``not-acceptable``, ``too-large``,
+    ``bad-parameter``.
     """
 
     status: int
@@ -452,6 +460,7 @@ class Problem:
     title: str
     detail: str = ""
     at: Path | None = None
+    member: str | None = None
     parameter: str | None = None
     header: str | None = None
     meta: Mapping[str, Any] | None = None
