@@ -1,0 +1,60 @@
+"""Engines for the store: URL normalisation and the per-connection set-up each backend needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+READ_ONLY = "relgate_read_only"
+"""Execution option marking a read-only transaction (SQLite then begins DEFERRED)."""
+
+
+def normalize_url(url: str) -> str:
+    """``sqlite:///`` and ``postgresql://`` mean the async drivers relgate uses."""
+    for plain, full in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return full + url[len(plain) :]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    url = normalize_url(url)
+    sa_url = sa.make_url(url)
+    if sa_url.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        _sqlite_setup(engine)
+        return engine
+    if sa_url.get_backend_name() == "postgresql":
+        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=False, **kwargs)
+    raise ValueError(f"unsupported store URL {url!r}: use sqlite+aiosqlite:///path or postgresql+asyncpg://…")
+
+
+def _sqlite_setup(engine: AsyncEngine) -> None:
+    """WAL, foreign keys, case-sensitive LIKE, and explicit BEGIN (IMMEDIATE for writes).
+
+    pysqlite's own transaction handling is switched off so the ``begin`` hook decides: a write
+    batch takes the write lock up front, so two concurrent writers queue instead of
+    deadlocking on a lock upgrade.
+    """
+
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA case_sensitive_like=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @sa.event.listens_for(engine.sync_engine, "begin")
+    def on_begin(conn: Any) -> None:
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

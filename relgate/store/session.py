@@ -1,0 +1,146 @@
+"""A batch's view of the database: id conversion, lid resolution, existence checks, linkage.
+
+One :class:`Session` lives for one batch inside one transaction.  It is shared by the write
+and read halves of the store, which keeps both free of connection plumbing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from relgate.model import Ident, Problem, ProblemError
+from relgate.schema import Relationship, ResourceType, Schema, parse_id
+from relgate.store.filters import FilterCompiler
+from relgate.store.tables import Tables
+
+CHUNK = 900
+"""Largest IN list sent in one statement (well under SQLite's bound-parameter limit)."""
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+class Session:
+    def __init__(self, conn: AsyncConnection, schema: Schema, tables: Tables, filters: FilterCompiler) -> None:
+        self.conn = conn
+        self.schema = schema
+        self.tables = tables
+        self.filters = filters
+        self.lids: dict[tuple[str, str], str] = {}
+        self.lid_of: dict[tuple[str, str], str] = {}
+        self.is_postgres = conn.dialect.name == "postgresql"
+
+    # --- ids ---------------------------------------------------------------------------------
+
+    def db_id(self, rtype: ResourceType, id_: str) -> Any:
+        """The column value for a string id, or None when it cannot be one (so: not found)."""
+        canonical = parse_id(rtype.id_style, id_)
+        if canonical is None:
+            return None
+        return int(canonical) if rtype.id_style == "integer" else canonical
+
+    def bind_lid(self, type_name: str, lid: str, id_: str, at: Any = ()) -> None:
+        if (type_name, lid) in self.lids:
+            raise ProblemError(
+                Problem(400, "invalid", "Duplicate local id", f"The lid '{lid}' of type '{type_name}' is defined twice.", at=at or None)
+            )
+        self.lids[(type_name, lid)] = id_
+        self.lid_of[(type_name, id_)] = lid
+
+    def resolve(self, ident: Ident) -> str:
+        """The server id an Ident names (a lid is looked up among this batch's creations)."""
+        if ident.id is not None:
+            return ident.id
+        key = (ident.type, ident.lid or "")
+        if key not in self.lids:
+            raise ProblemError(
+                Problem(
+                    400,
+                    "unknown-lid",
+                    "Unknown local id",
+                    f"No resource of type '{ident.type}' with lid '{ident.lid}' was created before this point.",
+                    at=ident.at or None,
+                )
+            )
+        return self.lids[key]
+
+    def resolve_db(self, ident: Ident) -> Any:
+        return self.db_id(self.schema[ident.type], self.resolve(ident))
+
+    # --- existence -----------------------------------------------------------------------------
+
+    async def require(self, ident: Ident, *, lock: bool = False) -> Any:
+        """The db id of an existing resource, or a 404 problem pointing at ``ident``."""
+        rtype = self.schema[ident.type]
+        db_id = self.resolve_db(ident)
+        if db_id is not None:
+            table = self.tables.of(rtype.name)
+            stmt = sa.select(table.c.id).where(table.c.id == db_id)
+            if lock and self.is_postgres:
+                stmt = stmt.with_for_update()
+            if (await self.conn.execute(stmt)).first() is not None:
+                return db_id
+        raise ProblemError(_not_found(ident, self.resolve(ident)))
+
+    async def require_all(self, idents: Sequence[Ident]) -> list[Any]:
+        """Db ids of ``idents`` (all of one type or not), one 404 problem per missing one."""
+        out: list[Any] = [None] * len(idents)
+        by_type: dict[str, list[int]] = {}
+        for i, ident in enumerate(idents):
+            by_type.setdefault(ident.type, []).append(i)
+        problems: list[Problem] = []
+        for type_name, positions in by_type.items():
+            rtype = self.schema[type_name]
+            table = self.tables.of(type_name)
+            wanted = {i: self.resolve_db(idents[i]) for i in positions}
+            candidates = list({v for v in wanted.values() if v is not None})
+            found: set[Any] = set()
+            for part in chunks(candidates):
+                found.update(r[0] for r in await self.conn.execute(sa.select(table.c.id).where(table.c.id.in_(part))))
+            for i, db_id in wanted.items():
+                if db_id is None or db_id not in found:
+                    problems.append(_not_found(idents[i], self.resolve(idents[i])))
+                out[i] = db_id
+            del rtype
+        if problems:
+            raise ProblemError(*problems)
+        return out
+
+    # --- linkage -------------------------------------------------------------------------------
+
+    def str_id(self, value: Any) -> str:
+        return str(value)
+
+    async def member_ids(self, rel: Relationship, owner_db_id: Any) -> list[Any]:
+        """Db ids of a to-many's members, in relationship order (rank, then id)."""
+        got = await self.linkage_many(rel, [owner_db_id])
+        return got.get(owner_db_id, [])
+
+    async def linkage_many(self, rel: Relationship, owner_ids: Sequence[Any]) -> dict[Any, list[Any]]:
+        """Members of a to-many (or a far-side to-one) for several owners at once."""
+        st = rel.storage
+        table = self.tables.storage_table(rel)
+        if st.kind == "join":
+            near, far = table.c[st.near], table.c[st.far]
+        else:
+            near, far = table.c[st.column], table.c.id
+        order = [near]
+        if st.rank:
+            order.append(table.c[st.rank].asc().nulls_last())
+        order.append(far)
+        out: dict[Any, list[Any]] = {}
+        for part in chunks(list(owner_ids)):
+            rows = await self.conn.execute(sa.select(near, far).where(near.in_(part)).order_by(*order))
+            for owner, member in rows:
+                out.setdefault(owner, []).append(member)
+        return out
+
+
+def _not_found(ident: Ident, id_: str) -> Problem:
+    return Problem(404, "not-found", "Resource not found", f"No resource of type '{ident.type}' with id '{id_}'.", at=ident.at or None)
