@@ -1,0 +1,180 @@
+"""The ASGI application: front doors by path prefix, each a dialect's server half over a target.
+
+Pure ASGI throughout (no ``BaseHTTPMiddleware``): Starlette's router mounts one
+:class:`FrontDoor` per configured route, and a front door reads the body (bounded by the
+configured limit), hands plain values to its sans-IO codec, runs the batch on its target and
+writes the codec's response.  Everything a request needs is built at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Router
+from starlette.types import Receive, Scope, Send
+
+from relgate.config import Config, Route
+from relgate.dialects import Intent, ServerDialect, server_factory
+from relgate.model import HttpRequest, HttpResponse, Problem, ProblemError
+from relgate.store import Store
+from relgate.targets import Target
+
+log = logging.getLogger("relgate")
+
+
+class FrontDoor:
+    """One route: ``dialect`` parses and renders, ``target`` executes."""
+
+    def __init__(self, route: Route, dialect: ServerDialect, target: Target, *, max_body_bytes: int) -> None:
+        self.route = route
+        self.dialect = dialect
+        self.target = target
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # websockets are not relgate's business
+            return
+        root = scope.get("root_path", "")
+        path = scope["path"]
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        headers = _headers(scope["headers"])
+        request = HttpRequest(
+            method=scope["method"],
+            path=path or "/",
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            base=root,
+        )
+        try:
+            body = await self._read_body(headers, receive)
+            request = HttpRequest(request.method, request.path, request.query, request.headers, body, request.base)
+            response = await self.handle(request)
+        except ProblemError as error:
+            response = self.dialect.render_error(error, request)
+        await _send(send, response)
+
+    async def handle(self, request: HttpRequest) -> HttpResponse:
+        try:
+            intent: Intent = self.dialect.parse(request)
+            outcome = await self.target.execute(intent.batch)
+            return self.dialect.render(intent, outcome)
+        except ProblemError as error:
+            response = self.dialect.render_error(error, request)
+            if error.headers:
+                response = HttpResponse(response.status, (*response.headers, *error.headers.items()), response.body)
+            return response
+        except Exception:
+            log.exception("unexpected error on %s %s%s", request.method, request.base, request.path)
+            problem = Problem(500, "internal", "Internal error", "relgate failed to process this request; the error is logged.")
+            return self.dialect.render_error(ProblemError(problem), request)
+
+    async def _read_body(self, headers: Mapping[str, str], receive: Receive) -> bytes:
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise _too_large(self.max_body_bytes)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise _too_large(self.max_body_bytes)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+
+def _too_large(limit: int) -> ProblemError:
+    return ProblemError(Problem(413, "too-large", "Request body too large", f"The request body exceeds the limit of {limit} bytes."))
+
+
+def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in raw:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        out[key] = f"{out[key]}, {text}" if key in out else text
+    return out
+
+
+async def _send(send: Send, response: HttpResponse) -> None:
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    if response.status not in (204, 304) or response.body:
+        headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body if response.status not in (204, 304) else b""})
+
+
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] != "http":
+        return
+    response = JSONResponse({"error": f"No front door serves {scope['path']}"}, status_code=404)
+    await response(scope, receive, send)
+
+
+class Gateway:
+    """The relgate ASGI app for a configuration.
+
+    Use as ``async with Gateway(config) as app`` (opens and closes the store), or hand it to
+    an ASGI server, which drives the same through the lifespan protocol.
+    """
+
+    def __init__(self, config: Config, *, store: Store | None = None) -> None:
+        self.config = config
+        self.store = store or Store.from_url(config.store_url, config.schema)
+        targets: dict[str, Target] = {"store": self.store}
+        self.doors: list[FrontDoor] = []
+        for route in config.routes:
+            dialect = server_factory(route.dialect)(config.schema, route, config.server)
+            self.doors.append(FrontDoor(route, dialect, targets[route.target], max_body_bytes=config.server.max_body_bytes))
+        config.schema.warm(tuple(r.dialect for r in config.routes))
+        self.router = Router(routes=[Mount(d.route.prefix, app=d) for d in self.doors], default=_not_found)
+        self._started = False
+
+    async def startup(self) -> None:
+        if not self._started:
+            await self.store.open()
+            self._started = True
+
+    async def shutdown(self) -> None:
+        if self._started:
+            await self.store.close()
+            self._started = False
+
+    async def __aenter__(self) -> Gateway:
+        await self.startup()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.shutdown()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        await self.router(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message: dict[str, Any] = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    log.exception("relgate failed to start")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
