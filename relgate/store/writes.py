@@ -463,12 +463,11 @@ class Writer:
                     400, "invalid-position", "Invalid position", "An item cannot be positioned relative to itself.", at=anchor.at or None
                 )
             )
-        rank = None
+        row = None
         if anchor_id is not None:
-            rank = (await self.sess.conn.execute(sa.select(link.rank).where(link.near == owner, link.far == anchor_id))).scalar()
-            found = (await self.sess.conn.execute(sa.select(link.far).where(link.near == owner, link.far == anchor_id))).first() is not None
-        else:
-            found = False
+            row = (await self.sess.conn.execute(sa.select(link.rank).where(link.near == owner, link.far == anchor_id))).first()
+        found = row is not None
+        rank = row[0] if row is not None else None
         if not found:
             if position.strict:
                 raise ProblemError(
