@@ -270,13 +270,19 @@ class Add:
 
 @dataclass(frozen=True, slots=True)
 class Remove:
-    """Remove members if present (idempotent); with ``delete_targets`` also delete them."""
+    """Remove members if present (idempotent); with ``delete_targets`` also delete them.
+
+    With ``require_present`` every target must currently be a member (Flask-Restless 0.17
+    ``remove``): a target that is not, or does not exist, is a 400 ``invalid`` problem at
+    that target's ``at`` and nothing is removed.
+    """
 
     ref: Ident
     relationship: str
     targets: tuple[Ident, ...]
     delete_targets: bool = False
     at: Path = ()
+    require_present: bool = False
 
 
 @dataclass(frozen=True, slots=True)
