@@ -59,6 +59,10 @@ async def fill(store: Store, size: int) -> tuple[Ident, Ident, list[Any]]:
         if conn.dialect.name == "postgresql":
             for t in ("categories", "computers"):
                 await conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT max(id) FROM {t}))"))
+    # A bulk load is followed by statistics (autovacuum would do it shortly after on a live server).
+    async with store.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(sa.text("ANALYZE"))
     middle = Ident("categories", str(first + size // 2))
     return Ident("restaurants", str(rid)), Ident("people", str(pid)), [middle]
 
