@@ -23,6 +23,7 @@ from relgate.model import Batch, HttpRequest, HttpResponse, Outcome, ProblemErro
 
 DIALECTS: dict[str, str] = {
     "jsonapi": "relgate.dialects.jsonapi",
+    "restless-legacy": "relgate.dialects.restless_legacy",
 }
 """Dialect name -> module offering ``server(schema, route, server_config)``."""
 
