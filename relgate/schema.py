@@ -178,9 +178,14 @@ def coerce_attribute(attr: Attribute, value: Any) -> Any:
     elif kind == "datetime":
         if isinstance(value, str):
             try:
-                return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
             except ValueError:
                 pass
+            else:
+                # Stored without a zone (SQLite has none): an offset is converted to UTC first.
+                if moment.tzinfo is not None:
+                    moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+                return moment
         raise ValueProblem(f"'{attr.name}' must be an ISO 8601 date-time")
     elif kind == "json":
         return value
