@@ -18,6 +18,7 @@ from fractional_indexing import generate_key_between, generate_n_keys_between
 
 from relgate.model import (
     Add,
+    After,
     Before,
     Count,
     Create,
@@ -230,6 +231,9 @@ class Writer:
         await self._replace(rel, db_id, op.targets)
 
     async def add(self, op: Add) -> None:
+        if op.positions:
+            await self._add_placed(op)
+            return
         rel = self._rel(op.ref, op.relationship, many=True, at=op.at)
         owner = await self.sess.require(op.ref, lock=True)
         targets = _unique(op.targets)
@@ -253,7 +257,22 @@ class Writer:
             await self.sess.conn.execute(sa.update(link.table).where(link.near == owner, link.far == member).values({link.rank.name: key}))
         await self._attach(link, rel, owner, [m for m, _ in fresh], [k for _, k in fresh])
 
+    async def _add_placed(self, op: Add) -> None:
+        """An Add with one position per target: resolve the order (needs the anchors' membership), then place each."""
+        rel = self._rel(op.ref, op.relationship, many=True, at=op.at)
+        owner = await self.sess.require(op.ref, lock=True)
+        target_type = self.schema[rel.target]
+        anchors = {p.anchor.key: p.anchor for p in op.positions if isinstance(p, (Before, After))}
+        anchor_ids = {k: self.sess.db_id(target_type, self.sess.resolve(a)) if a.type == rel.target else None for k, a in anchors.items()}
+        present = await self._present(Link.of(self.sess, rel), owner, [i for i in anchor_ids.values() if i is not None])
+        for target, position in op.placements(lambda a: anchor_ids.get(a.key) in present):
+            await self.add(Add(op.ref, op.relationship, (target,), position, at=op.at))
+
     async def remove(self, op: Remove) -> None:
+        declared = self.schema[op.ref.type].relationships.get(op.relationship)
+        if declared is not None and not declared.many:
+            await self._remove_one(declared, op)
+            return
         rel = self._rel(op.ref, op.relationship, many=True, at=op.at)
         owner = await self.sess.require(op.ref, lock=True)
         target_type = self.schema[rel.target]
@@ -274,6 +293,21 @@ class Writer:
             table = self.sess.tables.of(target_type.name)
             for part in chunks(present):
                 await self.sess.conn.execute(sa.delete(table).where(table.c.id.in_(part)))
+
+    async def _remove_one(self, rel: Relationship, op: Remove) -> None:
+        """Remove on a to-one: clear it when it currently names one of the targets."""
+        owner = await self.sess.require(op.ref, lock=True)
+        target_type = self.schema[rel.target]
+        wanted = {self.sess.db_id(target_type, self.sess.resolve(t)) for t in op.targets if t.type == rel.target}
+        st = rel.storage
+        if st.kind == "fk_here":
+            table = self.sess.tables.of(rel.owner)
+            current = (await self.sess.conn.execute(sa.select(table.c[st.column]).where(table.c.id == owner))).scalar()
+        else:
+            members = await self.sess.member_ids(rel, owner)
+            current = members[0] if members else None
+        if current is not None and current in wanted:
+            await self._set_one(rel, owner, None)
 
     # --- helpers -------------------------------------------------------------------------------
 
