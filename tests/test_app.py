@@ -1,0 +1,49 @@
+"""The ASGI gateway: prefix routing, lifespan, body limits."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import httpx
+
+from relgate.app import Gateway
+from relgate.config import Config, ServerConfig
+
+
+async def test_unknown_prefix_is_404(client: httpx.AsyncClient) -> None:
+    r = await client.get("/nowhere/people")
+    assert r.status_code == 404
+    assert "No front door" in r.json()["error"]
+
+
+async def test_lifespan_opens_and_closes_the_store(example_config: Config, sqlite_url: str) -> None:
+    gw = Gateway(dataclasses.replace(example_config, store_url=sqlite_url))
+    sent: list[dict[str, object]] = []
+    messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+
+    async def receive() -> dict[str, object]:
+        return next(messages)
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    await gw({"type": "lifespan"}, receive, send)
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+async def test_body_over_the_limit_is_413_even_without_content_length(example_config: Config, sqlite_url: str) -> None:
+    config = dataclasses.replace(example_config, store_url=sqlite_url, server=ServerConfig(max_body_bytes=100))
+    async with Gateway(config) as gw:
+        chunks = [b'{"data": {"type": "people", "attributes": {"name": "', b"x" * 200, b'"}}}']
+
+        async def stream():  # type: ignore[no-untyped-def]
+            for c in chunks:
+                yield c
+
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gw), base_url="http://t") as c:
+            r = await c.post("/jsonapi/people", content=stream(), headers={"content-type": "application/vnd.api+json"})
+        assert r.status_code == 413
+        assert r.json()["errors"][0]["code"] == "too-large"
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gw), base_url="http://t") as c:
+            listing = await c.get("/jsonapi/people")
+        assert listing.json()["data"] == []

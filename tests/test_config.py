@@ -1,0 +1,85 @@
+"""Configuration: storage derived from relationships and inverses, names, policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from relgate.config import Config, ConfigError, from_dict
+
+
+def test_storage_follows_the_inverse_pairs(example_config: Config) -> None:
+    s = example_config.schema
+    people, articles = s["people"], s["articles"]
+    assert articles.relationships["author"].storage.kind == "fk_here"
+    assert people.relationships["articles"].storage.kind == "fk_there"
+    assert people.relationships["articles"].storage.column == articles.relationships["author"].storage.column
+    cats = s["restaurants"].relationships["categories"].storage
+    back = s["categories"].relationships["restaurants"].storage
+    assert cats.kind == back.kind == "join" and cats.table == back.table
+    assert (cats.near, cats.far) == (back.far, back.near)
+    assert cats.rank is not None and back.rank is None
+    assert s["trunk_groups"].relationships["trunks"].storage.kind == "join"
+
+
+def test_names_and_aliases(example_config: Config) -> None:
+    s = example_config.schema
+    assert s.names_for("restless-legacy")["person"].name == "people"
+    assert s.accepted_for("jsonapi")["person"].name == "people"
+    assert "person" not in s.names_for("jsonapi")
+
+
+def test_route_policy_overrides_the_schema() -> None:
+    config = from_dict(
+        {
+            "routes": [
+                {"prefix": "/a", "dialect": "jsonapi"},
+                {"prefix": "/b", "dialect": "jsonapi", "policies": {"people.pets": {"allow_replace": False}}},
+            ],
+            "types": {
+                "people": {"relationships": {"pets": {"type": "pets", "many": True, "policies": {"allow_remove": False}}}},
+                "pets": {},
+            },
+        }
+    )
+    rel = config.schema["people"].relationships["pets"]
+    a, b = sorted(config.routes, key=lambda r: r.prefix)
+    assert (a.policy(rel, "allow_replace"), b.policy(rel, "allow_replace")) == (True, False)
+    assert (a.policy(rel, "allow_remove"), b.policy(rel, "allow_remove")) == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"routes": [{"prefix": "/a", "dialect": "jsonapi"}]}, "types: at least one type is required"),
+        ({"types": {"a": {}}}, "routes: at least one route is required"),
+        (
+            {"routes": [{"prefix": "/a", "dialect": "jsonapi"}, {"prefix": "/a", "dialect": "jsonapi"}], "types": {"a": {}}},
+            "routes[1].prefix: duplicate prefix '/a'",
+        ),
+        (
+            {"routes": [{"prefix": "/a", "dialect": "jsonapi", "policies": {"a.nope": {}}}], "types": {"a": {}}},
+            "routes[0].policies.a.nope: must name a relationship",
+        ),
+        (
+            {
+                "routes": [{"prefix": "/a", "dialect": "jsonapi"}],
+                "types": {"a": {"relationships": {"b": {"type": "b", "inverse": "a"}}}, "b": {"relationships": {"a": {"type": "b"}}}},
+            },
+            "types.a.relationships.b.inverse: b.a does not point back at a.b",
+        ),
+        ({"routes": [{"prefix": "/a", "dialect": "jsonapi"}], "types": {"a": {"colour": 1}}}, "types.a.colour: unknown key"),
+        (
+            {
+                "routes": [{"prefix": "/a", "dialect": "jsonapi"}],
+                "types": {"a": {"attributes": {"x": "string"}, "relationships": {"x": {"type": "a"}}}},
+            },
+            "types.a.relationships.x: a relationship cannot share its name",
+        ),
+    ],
+)
+def test_errors_carry_key_paths(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        from_dict(data)
+    assert any(e.startswith(message) for e in err.value.errors), err.value.errors
