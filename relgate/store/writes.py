@@ -279,6 +279,8 @@ class Writer:
         ids = [i for i in (self.sess.db_id(target_type, self.sess.resolve(t)) for t in _unique(op.targets)) if i is not None]
         link = Link.of(self.sess, rel)
         present = list(await self._present(link, owner, ids))
+        if op.require_present:
+            self._check_present(op, rel, set(present))
         if not present:
             return
         for part in chunks(present):
@@ -293,6 +295,25 @@ class Writer:
             table = self.sess.tables.of(target_type.name)
             for part in chunks(present):
                 await self.sess.conn.execute(sa.delete(table).where(table.c.id.in_(part)))
+
+    def _check_present(self, op: Remove, rel: Relationship, present: set[Any]) -> None:
+        """Every target must be a member (``Remove.require_present``); one problem per stranger."""
+        target_type = self.schema[rel.target]
+        problems = []
+        for t in op.targets:
+            db_id = self.sess.db_id(target_type, self.sess.resolve(t)) if t.type == rel.target else None
+            if db_id is None or db_id not in present:
+                problems.append(
+                    Problem(
+                        400,
+                        "invalid",
+                        "Not a member",
+                        f"{t.type} '{t.id or t.lid}' is not related to {op.ref.type} '{op.ref.id or op.ref.lid}' through '{rel.name}'.",
+                        at=t.at or None,
+                    )
+                )
+        if problems:
+            raise ProblemError(*problems)
 
     async def _remove_one(self, rel: Relationship, op: Remove) -> None:
         """Remove on a to-one: clear it when it currently names one of the targets."""

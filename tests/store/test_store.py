@@ -306,3 +306,16 @@ async def test_one_to_one_takes_the_target_from_its_previous_owner(store_url: st
         assert b.item.relationships["profile"] == p
     finally:
         await store.close()
+
+
+async def test_remove_with_require_present_refuses_strangers(store: Store) -> None:
+    ann = await make(store, "people", name="Ann")
+    c1, c2 = await make(store, "computers", name="c1"), await make(store, "computers", name="c2")
+    await run(store, Add(ann, "computers", (c1,)))
+    stranger = Ident("computers", c2.id, at=("computers", "remove", 1))
+    with pytest.raises(ProblemError) as err:
+        await run(store, Remove(ann, "computers", (c1, stranger), require_present=True))
+    assert [(p.status, p.at) for p in err.value.problems] == [(400, ("computers", "remove", 1))]
+    assert await linkage(store, ann, "computers") == [c1.id]
+    await run(store, Remove(ann, "computers", (c1,), require_present=True))
+    assert await linkage(store, ann, "computers") == []
