@@ -9,6 +9,7 @@ sorted, as Flask's ``jsonify`` sorts them.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -48,7 +49,8 @@ def respond(
         meta["Content-Type"] = "application/javascript"
         meta["status"] = status
         body = callback.encode() + b"(" + dumps({"data": doc, "meta": meta}) + b")"
-        out = [("Content-Type", "application/javascript"), *extra]
+        # 0.17 moves Link into the JSONP meta (``_headers_to_json`` pops it); others stay headers too.
+        out = [("Content-Type", "application/javascript"), *((k, v) for k, v in extra if k != "Link")]
     else:
         body = dumps(doc)
         out = [("Content-Type", JSON), *extra]
@@ -171,8 +173,24 @@ def aggregate_key(function: str, field: str) -> str:
     return f"{function}__{field}"
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def plain(value: Any) -> Any:
-    """An aggregate value as JSON (dates as ISO strings)."""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
+    """An aggregate value as 0.17 sends it.
+
+    ``/eval`` results go through Flask's JSON encoder, not ``to_dict``: a date or date-time is
+    an HTTP date there (``"Sun, 06 May 1990 00:00:00 GMT"``), naive values taken as UTC.
+    """
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return http_date(value)
+    if isinstance(value, dt.date):
+        return http_date(dt.datetime.combine(value, dt.time()))
     return value
+
+
+def http_date(value: dt.datetime) -> str:
+    return f"{_DAYS[value.weekday()]}, {value.day:02d} {_MONTHS[value.month - 1]} {value.year:04d} {value:%H:%M:%S} GMT"

@@ -27,6 +27,7 @@ ROUTE = "restless-legacy-route"
 """``Problem.meta`` key marking a 404 for a URL that names no collection, instance URL or relation."""
 SAID = "restless-legacy-said"
 """``Problem.meta`` key marking a codec problem whose detail already names the member."""
+_SAID = {SAID: True}
 
 
 def field_path(at: Path | None) -> str:
@@ -48,13 +49,17 @@ def bad(
 
 def undecodable(detail: str, *, parameter: str | None = None, what: str = "data") -> ProblemError:
     """0.17's ``Unable to decode data`` (malformed JSON body or ``q``), with the reason."""
-    return ProblemError(Problem(400, "malformed-json", "Bad Request", f"Unable to decode {what}: {detail}", parameter=parameter))
+    return ProblemError(
+        Problem(400, "malformed-json", "Bad Request", f"Unable to decode {what}: {detail}", parameter=parameter, meta=_SAID)
+    )
 
 
 def bad_query(detail: str, at: Path = ()) -> ProblemError:
     """0.17's ``Unable to construct query``, naming the offending member of ``q``."""
     where = field_path(("q", *at))
-    return ProblemError(Problem(400, "invalid", "Bad Request", f"Unable to construct query: {detail} (at {where})", parameter="q"))
+    return ProblemError(
+        Problem(400, "invalid", "Bad Request", f"Unable to construct query: {detail} (at {where})", parameter="q", meta=_SAID)
+    )
 
 
 def missing() -> ProblemError:
@@ -63,13 +68,13 @@ def missing() -> ProblemError:
 
 
 def no_route(detail: str) -> ProblemError:
-    return ProblemError(Problem(404, "not-found", "Not Found", detail, meta={ROUTE: True}))
+    return ProblemError(Problem(404, "not-found", "Not Found", detail, meta={ROUTE: True, SAID: True}))
 
 
 def method_not_allowed(method: str, allowed: Iterable[str]) -> ProblemError:
     allow = ", ".join(sorted(allowed))
     return ProblemError(
-        Problem(405, "method-not-allowed", "Method Not Allowed", f"The method {method} is not allowed for the requested URL."),
+        Problem(405, "method-not-allowed", "Method Not Allowed", f"The method {method} is not allowed for the requested URL.", meta=_SAID),
         headers={"Allow": allow},
     )
 
