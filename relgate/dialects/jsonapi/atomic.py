@@ -69,7 +69,8 @@ class AtomicParser:
         self.writes = server.writes
         self.router = server.router
 
-    def parse(self, doc: Mapping[str, Any], root: str) -> AtomicPlan:
+    def parse(self, doc: Mapping[str, Any], root: str, host: str | None = None) -> AtomicPlan:
+        """The plan of an atomic request document (``root``/``host`` resolve absolute hrefs)."""
         issues = Issues()
         for member in ("data", "included", RESULTS):
             if member in doc:
@@ -85,13 +86,13 @@ class AtomicParser:
         ops: list[Op] = []
         results: list[int | None] = []
         for n, operation in enumerate(operations):
-            results.append(self._operation(operation, (OPERATIONS, n), ops, lids, issues, root))
+            results.append(self._operation(operation, (OPERATIONS, n), ops, lids, issues, (root, host)))
         issues.raise_if_any()
         return AtomicPlan(tuple(ops), tuple(results))
 
     # --- one operation -------------------------------------------------------------------------
 
-    def _operation(self, obj: Any, at: Path, ops: list[Op], lids: LidScope, issues: Issues, root: str) -> int | None:
+    def _operation(self, obj: Any, at: Path, ops: list[Op], lids: LidScope, issues: Issues, where: tuple[str, str | None]) -> int | None:
         if not isinstance(obj, Mapping):
             issues.add(invalid(at, "An operation must be an object with 'op'."))
             return None
@@ -106,7 +107,7 @@ class AtomicParser:
         if "ref" in obj:
             target = self._ref(obj["ref"], (*at, "ref"), lids, issues)
         elif "href" in obj:
-            target = self._href(obj["href"], (*at, "href"), issues, root)
+            target = self._href(obj["href"], (*at, "href"), issues, where)
         else:
             target = NO_TARGET
         if target is None:
@@ -250,11 +251,11 @@ class AtomicParser:
             return None
         return Target("relationship", rtype, ref, rel)
 
-    def _href(self, raw: Any, at: Path, issues: Issues, root: str) -> Target | None:
+    def _href(self, raw: Any, at: Path, issues: Issues, where: tuple[str, str | None]) -> Target | None:
         if not isinstance(raw, str) or not raw:
             issues.add(invalid(at, "'href' must be a non-empty URL string."))
             return None
-        path = _front_door_path(raw, root, self.server.route.prefix)
+        path = _front_door_path(raw, where[0], where[1], self.server.route.prefix)
         if path is None:
             issues.add(invalid(at, f"'{raw}' is not a URL of this API."))
             return None
@@ -274,19 +275,25 @@ class AtomicParser:
         return None
 
 
-def _front_door_path(href: str, root: str, prefix: str) -> str | None:
-    """``href`` as a path relative to the front door (absolute URLs must be under ``root``)."""
+def _front_door_path(href: str, root: str, host: str | None, prefix: str) -> str | None:
+    """``href`` as a path relative to the front door, or None when it is not one of its URLs.
+
+    Relative hrefs may be given with or without the front door's prefix (``/people/1`` and
+    ``/jsonapi/people/1``); an absolute URL must name this server (the root's, else the
+    request's ``Host``) and lie under the prefix.
+    """
     parts = urlsplit(href)
     if parts.query or parts.fragment:
         return None
+    path = parts.path
+    base = urlsplit(root)
+    prefix = base.path.rstrip("/") or prefix
     if parts.scheme or parts.netloc:
-        base = urlsplit(root)
-        if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+        expected = base.netloc or host
+        if expected is not None and parts.netloc.lower() != expected.lower():
             return None
-        path = parts.path
-        prefix = base.path.rstrip("/") or prefix
-    else:
-        path = parts.path
+        if not (path == prefix or path.startswith(prefix + "/")):
+            return None
     if prefix and (path == prefix or path.startswith(prefix + "/")):
         path = path[len(prefix) :] or "/"
     return path if path.startswith("/") else "/" + path

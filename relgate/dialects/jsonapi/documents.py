@@ -319,7 +319,7 @@ class DocumentReader:
                         409,
                         "id-mismatch",
                         "Id does not match",
-                        f"The id '{raw}' does not match the id '{expected_id}' of the URL.",
+                        f"The id '{raw}' does not match the id '{expected_id}' this request targets.",
                         at=(*at, "id"),
                     )
                 )

@@ -278,7 +278,7 @@ class JsonApiServer:
 
     def _operations_post(self, request: HttpRequest, ep: Endpoint, doc: Any, pairs: list[tuple[str, str]], root: str) -> Intent:
         self.queries.parse(pairs, None, NOTHING)
-        plan = self.atomic.parse(doc, root)
+        plan = self.atomic.parse(doc, root, request.header("host"))
         return Intent(Batch(plan.ops), Context("atomic", ep, root, plan=plan))
 
     # --- render --------------------------------------------------------------------------------
@@ -366,8 +366,8 @@ class JsonApiServer:
                 obj = self.profile.shape_error(problem, obj)
             objects.append(obj)
         status = self.profile.error_status(error.problems) if self.profile.error_status is not None else error.status
-        headers = [(k, v) for k, v in error.headers.items()]
-        return self._response(status, {"errors": objects}, headers)
+        # error.headers (Allow of a 405) are added by the caller: the app appends them to every error response.
+        return self._response(status, {"errors": objects})
 
     def _request_document(self, request: HttpRequest | None) -> Any:
         """The parsed request body, for pointers (None when there is none or it is not JSON)."""

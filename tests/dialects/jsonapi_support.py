@@ -1,0 +1,121 @@
+"""Helpers shared by the JSON:API tests: canonical ops as JSON, requests, gateway clients."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from relgate.app import Gateway
+from relgate.config import Config, Route
+from relgate.model import HttpRequest, Ident
+
+ROOT = Path(__file__).resolve().parents[2]
+EXCHANGES = ROOT / "dialects" / "jsonapi" / "exchanges"
+JSONAPI = "application/vnd.api+json"
+ATOMIC = 'application/vnd.api+json;ext="https://jsonapi.org/ext/atomic"'
+PREFIX = "/jsonapi"
+
+
+def encode(value: Any) -> Any:
+    """Canonical values as compact JSON: Idents as ``"type/id"`` or ``"type/lid:x"``, dataclasses
+    as ``{"@": ClassName, field: value}`` without ``at`` and without fields left at their default."""
+    if isinstance(value, Ident):
+        return f"{value.type}/{value.id}" if value.id is not None else f"{value.type}/lid:{value.lid}"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {"@": type(value).__name__}
+        for f in dataclasses.fields(value):
+            if f.name == "at":
+                continue
+            v = getattr(value, f.name)
+            if f.default is not dataclasses.MISSING and v == f.default:
+                continue
+            if f.default_factory is not dataclasses.MISSING and v == f.default_factory():
+                continue
+            out[f.name] = encode(v)
+        return out
+    if isinstance(value, (frozenset, set)):
+        return sorted(encode(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return [encode(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def with_policies(config: Config, policies: Mapping[str, Mapping[str, Any]], prefix: str = PREFIX) -> Config:
+    """``config`` with relationship policies (``{"type.rel": {"allow_replace": false}}``) on one route."""
+    if not policies:
+        return config
+    routes: list[Route] = []
+    for route in config.routes:
+        if route.prefix == prefix:
+            extra = {tuple(k.split(".", 1)): dict(v) for k, v in policies.items()}
+            route = dataclasses.replace(route, policies={**route.policies, **extra})
+        routes.append(route)
+    return dataclasses.replace(config, routes=tuple(routes))
+
+
+def with_options(config: Config, options: Mapping[str, Any], prefix: str = PREFIX) -> Config:
+    routes = tuple(dataclasses.replace(r, options={**r.options, **options}) if r.prefix == prefix else r for r in config.routes)
+    return dataclasses.replace(config, routes=routes)
+
+
+@asynccontextmanager
+async def gateway_client(config: Config, store_url: str) -> AsyncIterator[tuple[Gateway, httpx.AsyncClient]]:
+    async with Gateway(dataclasses.replace(config, store_url=store_url)) as gw:
+        transport = httpx.ASGITransport(app=gw)
+        async with httpx.AsyncClient(transport=transport, base_url="http://relgate.test") as client:
+            yield gw, client
+
+
+def door(gw: Gateway, prefix: str = PREFIX) -> Any:
+    return next(d.dialect for d in gw.doors if d.route.prefix == prefix)
+
+
+def http_request(
+    method: str, path: str, body: Any = None, *, headers: Mapping[str, str] | None = None, raw: bytes | None = None
+) -> HttpRequest:
+    """A codec-level request for ``path`` (under the /jsonapi prefix, with its query string)."""
+    assert path.startswith(PREFIX)
+    path, _, query = path[len(PREFIX) :].partition("?")
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+    if headers is None:
+        headers = {"accept": JSONAPI}
+        if data:
+            headers["content-type"] = ATOMIC if path.startswith("/operations") else JSONAPI
+    return HttpRequest(method, path or "/", query, {k.lower(): v for k, v in headers.items()}, data, PREFIX)
+
+
+def default_headers(path: str, has_body: bool) -> dict[str, str]:
+    headers = {"Accept": JSONAPI}
+    if has_body:
+        headers["Content-Type"] = ATOMIC if path.startswith(f"{PREFIX}/operations") else JSONAPI
+    return headers
+
+
+def subset(expected: Any, actual: Any, where: str = "") -> list[str]:
+    """Where ``actual`` does not contain ``expected`` (objects: the expected members; arrays: same length)."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [f"{where or '/'}: expected an object, got {actual!r}"]
+        out: list[str] = []
+        for k, v in expected.items():
+            if k not in actual:
+                out.append(f"{where}/{k}: missing")
+            else:
+                out.extend(subset(v, actual[k], f"{where}/{k}"))
+        return out
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            return [f"{where or '/'}: expected {expected!r}, got {actual!r}"]
+        return [p for i, (e, a) in enumerate(zip(expected, actual, strict=True)) for p in subset(e, a, f"{where}/{i}")]
+    return [] if expected == actual else [f"{where or '/'}: expected {expected!r}, got {actual!r}"]
