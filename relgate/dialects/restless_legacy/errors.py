@@ -91,24 +91,34 @@ def unsupported_media_type() -> ProblemError:
     )
 
 
+# Store phrases that name a type, and which group holds it (the store speaks canonical names).
+_TYPE_PHRASES = (
+    re.compile(r"\b(?:of type|Another|More than one|for) '(?P<t>[^'.]+)'"),
+    re.compile(r"^'(?P<t>[^'.]+)'(?= has no|\.)"),
+    re.compile(r"^(?P<t>\S+)(?= '[^']*' is not related to )"),
+    re.compile(r"(?<= related to )(?P<t>\S+)(?= ')"),
+)
+_LOOKED_UP = re.compile(r"^(?P<t>\S+) '(?P<lid>n\d+)' is not related to ")
+"""A remove item named by its fields (no id) reaches the store as a lid of this codec."""
+
+
 class ErrorRenderer:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        names = {t: f.name for t, f in catalog.by_type.items() if f.name != t}
-        self._names = names
-        self._quoted = re.compile("'(" + "|".join(re.escape(t) for t in sorted(names, key=len, reverse=True)) + ")'") if names else None
+        self._names = {t: f.name for t, f in catalog.by_type.items()}
 
-    def status_and_body(self, error: ProblemError) -> tuple[int, dict[str, Any]]:
+    def status_and_body(self, error: ProblemError, body: Any = None) -> tuple[int, dict[str, Any]]:
+        """Status and 0.17 body; ``body`` is the parsed request body, to quote members by their fields."""
         problems = error.problems
         if len(problems) == 1 and self._is_missing_instance(problems[0]):
             return 404, {}
         statuses = {self._status(p) for p in problems}
         status = statuses.pop() if len(statuses) == 1 else (500 if any(s >= 500 for s in statuses) else 400)
-        body: dict[str, Any] = {"message": "; ".join(self.message(p) for p in problems)}
+        out: dict[str, Any] = {"message": "; ".join(self.message(p, body) for p in problems)}
         for p in problems:
             if p.meta and "validation_errors" in p.meta:
-                body.setdefault("validation_errors", {}).update(p.meta["validation_errors"])
-        return status, body
+                out.setdefault("validation_errors", {}).update(p.meta["validation_errors"])
+        return status, out
 
     def _is_missing_instance(self, p: Problem) -> bool:
         return p.status == 404 and not p.at and not (p.meta and p.meta.get(ROUTE))
@@ -118,10 +128,18 @@ class ErrorRenderer:
             return 400
         return p.status
 
-    def message(self, p: Problem) -> str:
+    def message(self, p: Problem, body: Any = None) -> str:
         if p.meta and p.meta.get(SAID):
             return p.detail
-        text = self.translate(p.detail or p.title)
+        text = p.detail or p.title
+        looked_up = _LOOKED_UP.match(text)
+        if looked_up and p.at:
+            item = _member(body, p.at)
+            if isinstance(item, dict):
+                fields = {k: v for k, v in item.items() if k != "__delete__"}
+                rest = text[looked_up.end() :]
+                text = f"no {self._name(looked_up['t'])} with {_show(fields)} is related to {rest}"
+        text = self.translate(text)
         if p.status == 409:
             text = f"IntegrityError: {text}"
         where = field_path((*(p.at or ()), p.member) if p.member else p.at)
@@ -130,7 +148,27 @@ class ErrorRenderer:
         return text
 
     def translate(self, text: str) -> str:
-        """Canonical type names quoted in a store message -> collection names."""
-        if self._quoted is None:
-            return text
-        return self._quoted.sub(lambda m: f"'{self._names[m.group(1)]}'", text)
+        """Canonical type names in the store's phrases -> collection names."""
+        for phrase in _TYPE_PHRASES:
+            text = phrase.sub(lambda m: m.group(0).replace(m["t"], self._name(m["t"])), text)
+        return text
+
+    def _name(self, type_name: str) -> str:
+        return self._names.get(type_name, type_name)
+
+
+def _member(body: Any, at: Path) -> Any:
+    for part in at:
+        found = (isinstance(part, int) and isinstance(body, list) and 0 <= part < len(body)) or (
+            isinstance(part, str) and isinstance(body, dict) and part in body
+        )
+        if not found:
+            return None
+        body = body[part]
+    return body
+
+
+def _show(value: Any) -> str:
+    import orjson
+
+    return orjson.dumps(value).decode()

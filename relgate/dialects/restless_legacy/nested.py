@@ -69,13 +69,15 @@ class Body:
         attributes, ref_id = self._attributes(fields, body, ())
         if ref_id is not None and ref_id != ref.id:
             raise bad(
-                f"id: the body's id {body['id']!r} differs from the URL's {ref.id!r}; 0.17 cannot change a primary key here", at=("id",)
+                f"id: the body's id {body['id']!r} differs from the URL's {ref.id!r}; relgate does not change primary keys", at=("id",)
             )
         relation_ops: list[Op] = []
         for key, value in body.items():
             kind = fields.kind(key)
             if kind == "fk":
                 rel = fields.fk_columns[key]
+                if rel.name in body:
+                    raise bad(f"{key}: give {rel.name!r} or {key!r}, not both", at=(key,))
                 relation_ops.append(SetOne(ref, rel.name, self._fk(fields, key, value, (key,)), at=(key,)))
             elif kind == "relationship":
                 relation_ops.extend(self._patch_relation(fields, ref, key, value))

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import orjson
+
 from relgate.config import Route, ServerConfig
 from relgate.dialects import Intent
 from relgate.dialects.restless_legacy.documents import (
@@ -369,15 +371,21 @@ class LegacyServer:
         return say(reply.status, doc, headers)
 
     def render_error(self, error: ProblemError, request: HttpRequest | None) -> HttpResponse:
-        status, body = self.errors.status_and_body(error)
         callback = None
         head = False
+        sent: Any = None
         if request is not None:
             head = request.method.upper() == "HEAD"
             try:
                 callback = _callback(_params(request.query))
             except ProblemError:
                 callback = None
+            if request.body:
+                try:
+                    sent = orjson.loads(request.body)
+                except orjson.JSONDecodeError:
+                    sent = None
+        status, body = self.errors.status_and_body(error, sent)
         return respond(status, body, callback=callback, head=head)
 
 

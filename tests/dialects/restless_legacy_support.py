@@ -1,0 +1,109 @@
+"""Helpers for the restless-legacy tests: canonical ops as JSON, codec requests, gateway clients."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from relgate.app import Gateway
+from relgate.config import Config, Route, ServerConfig
+from relgate.dialects.restless_legacy import LegacyServer
+from relgate.model import HttpRequest, Ident
+
+ROOT = Path(__file__).resolve().parents[2]
+EXCHANGES = ROOT / "dialects" / "restless-legacy" / "exchanges"
+PREFIX = "/legacy/api"
+BASE = "http://relgate.test"
+JSON = {"Content-Type": "application/json"}
+
+
+def encode(value: Any) -> Any:
+    """Canonical values as compact JSON: Idents as ``"type/id"`` or ``"type/lid:x"``; dataclasses as
+    ``{"@": ClassName, field: value}`` without ``at`` and without fields left at their default."""
+    if isinstance(value, Ident):
+        return f"{value.type}/{value.id}" if value.id is not None else f"{value.type}/lid:{value.lid}"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {"@": type(value).__name__}
+        for f in dataclasses.fields(value):
+            if f.name == "at":
+                continue
+            v = getattr(value, f.name)
+            if f.default is not dataclasses.MISSING and v == f.default:
+                continue
+            if f.default_factory is not dataclasses.MISSING and v == f.default_factory():
+                continue
+            out[f.name] = encode(v)
+        return out
+    if isinstance(value, (frozenset, set)):
+        return sorted(encode(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return [encode(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def legacy_route(config: Config) -> Route:
+    return next(r for r in config.routes if r.prefix == PREFIX)
+
+
+def with_options(config: Config, options: Mapping[str, Any]) -> Config:
+    """``config`` with the /legacy/api route's options replaced."""
+    routes = tuple(dataclasses.replace(r, options=dict(options)) if r.prefix == PREFIX else r for r in config.routes)
+    return dataclasses.replace(config, routes=routes)
+
+
+def codec(config: Config, **kwargs: Any) -> LegacyServer:
+    return LegacyServer(config.schema, legacy_route(config), config.server or ServerConfig(), **kwargs)
+
+
+def request(method: str, path: str, body: Any = None, *, headers: Mapping[str, str] | None = None, raw: bytes | None = None) -> HttpRequest:
+    """A codec-level request; ``path`` starts with the /legacy/api prefix and may carry a query."""
+    assert path.startswith(PREFIX), path
+    path, _, query = path[len(PREFIX) :].partition("?")
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+    if headers is None:
+        headers = dict(JSON) if data else {}
+    lowered = {k.lower(): v for k, v in headers.items()}
+    lowered.setdefault("host", "relgate.test")
+    return HttpRequest(method, path or "/", query, lowered, data, PREFIX)
+
+
+@asynccontextmanager
+async def gateway_client(config: Config, store_url: str) -> AsyncIterator[tuple[Gateway, httpx.AsyncClient]]:
+    async with Gateway(dataclasses.replace(config, store_url=store_url)) as gw:
+        transport = httpx.ASGITransport(app=gw)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+            yield gw, client
+
+
+def door(gw: Gateway) -> LegacyServer:
+    return next(d.dialect for d in gw.doors if d.route.prefix == PREFIX)  # type: ignore[return-value]
+
+
+def subset(expected: Any, actual: Any, where: str = "") -> list[str]:
+    """Where ``actual`` does not contain ``expected`` (objects: the expected members; arrays: same length)."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [f"{where or '/'}: expected an object, got {actual!r}"]
+        out: list[str] = []
+        for k, v in expected.items():
+            if k not in actual:
+                out.append(f"{where}/{k}: missing")
+            else:
+                out.extend(subset(v, actual[k], f"{where}/{k}"))
+        return out
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            return [f"{where or '/'}: expected {expected!r}, got {actual!r}"]
+        return [p for i, (e, a) in enumerate(zip(expected, actual, strict=True)) for p in subset(e, a, f"{where}/{i}")]
+    return [] if expected == actual else [f"{where or '/'}: expected {expected!r}, got {actual!r}"]
