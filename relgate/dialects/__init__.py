@@ -24,6 +24,8 @@ from relgate.model import Batch, HttpRequest, HttpResponse, Outcome, ProblemErro
 DIALECTS: dict[str, str] = {
     "jsonapi": "relgate.dialects.jsonapi",
     "restless-legacy": "relgate.dialects.restless_legacy",
+    "strapi": "relgate.dialects.strapi",
+    "restless": "relgate.dialects.restless",
 }
 """Dialect name -> module offering ``server(schema, route, server_config)``."""
 

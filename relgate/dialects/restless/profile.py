@@ -1,0 +1,118 @@
+"""Flask-Restless 1.0 / flask-restless-ng as a :class:`JsonApiProfile`: its rules as data.
+
+What differs from JSON:API 1.1 (sources: ``/work/shared/reference/flask-restless.md`` A2, checked
+against flask-restless-ng 3.3.0; see ``dialects/restless/README.md``):
+
+- type = collection name (``names = { restless = "person" }``), ``jsonapi.version`` "1.0",
+  JSON:API 1.0 media-type rules (no parameters at all), no Atomic Operations, no ``lid``;
+- relationship URLs under ``/relationships/`` and the pre-1.0 ``/links/`` (accepted, never emitted);
+- resource PATCH answers 204 without a body; relationship writes 204;
+- linkage ids may be JSON integers; a repeated identifier in one array is collapsed;
+- ``allow_to_many_replacement`` and ``allow_delete_from_to_many_relationships`` are off unless
+  the front door turns them on (Flask-Restless's defaults), client-generated ids refused;
+- error objects carry all eight members of NG's ``error()`` (``id``, ``links``, ``status`` as a
+  string, ``code``, ``title``, ``detail``, ``source``, ``meta``), unused ones ``null``.
+
+Route options may use Flask-Restless's own ``create_api`` keywords (see :data:`ORIGINAL_OPTIONS`)
+besides the profile field names every JSON:API front door takes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from relgate.dialects.jsonapi import JsonApiProfile
+from relgate.model import Problem
+from relgate.schema import ID_STYLES
+
+_NG_MESSAGES: Mapping[str, str] = {
+    "malformed-json": "Unable to decode data",
+}
+"""Problem codes whose NG detail text is fixed: relgate's detail is appended after it."""
+
+
+def shape_error(problem: Problem, obj: dict[str, Any]) -> dict[str, Any]:
+    """NG's error object: every member present (``null`` when unused), ``status`` a string."""
+    detail = obj.get("detail")
+    prefix = _NG_MESSAGES.get(problem.code)
+    if prefix is not None:
+        detail = f"{prefix}: {detail}" if detail else prefix
+    return {
+        "id": None,
+        "links": None,
+        "status": obj.get("status"),
+        "code": obj.get("code"),
+        "title": obj.get("title"),
+        "detail": detail,
+        "source": obj.get("source"),
+        "meta": obj.get("meta"),
+    }
+
+
+RESTLESS_1_0 = JsonApiProfile(
+    dialect="restless",
+    version="1.0",
+    media_type_params="none",
+    atomic=False,
+    relationship_segments=("relationships", "links"),
+    to_one_add_remove_status=403,
+    type_mismatch_status=409,
+    update_status=204,
+    relationship_update_status=204,
+    integer_ids_in_linkage=True,
+    lid=False,
+    client_id_styles=frozenset({"string"}),
+    duplicate_linkage="collapse",
+    replace_policy="allow_replace",
+    remove_policy="allow_remove",
+    replace_default=False,
+    remove_default=False,
+    total_meta="total",
+    shape_error=shape_error,
+)
+"""The ``restless`` dialect.  String-id types keep client ids (relgate cannot generate them)."""
+
+
+def _set_replace(profile: JsonApiProfile, value: bool) -> JsonApiProfile:
+    return dataclasses.replace(profile, replace_default=value)
+
+
+def _set_remove(profile: JsonApiProfile, value: bool) -> JsonApiProfile:
+    return dataclasses.replace(profile, remove_default=value)
+
+
+def _set_client_ids(profile: JsonApiProfile, value: bool) -> JsonApiProfile:
+    return dataclasses.replace(profile, client_id_styles=frozenset(ID_STYLES) if value else RESTLESS_1_0.client_id_styles)
+
+
+ORIGINAL_OPTIONS = {
+    "allow_to_many_replacement": _set_replace,
+    "allow_delete_from_to_many_relationships": _set_remove,
+    "allow_client_generated_ids": _set_client_ids,
+}
+"""``create_api`` keywords accepted as route options: front-door-wide defaults (bool).
+
+Per relationship, the route's ``policies`` table decides: ``allow_replace`` is
+``allow_to_many_replacement``, ``allow_remove`` is ``allow_delete_from_to_many_relationships``.
+"""
+
+
+def profile_for(options: Mapping[str, Any]) -> tuple[JsonApiProfile, dict[str, Any]]:
+    """The profile with the original-name options applied, and the options left for the codec.
+
+    Raises ValueError for a non-boolean original option (the rest are checked by
+    :meth:`JsonApiProfile.with_options`).
+    """
+    profile = RESTLESS_1_0
+    rest: dict[str, Any] = {}
+    for key, value in options.items():
+        setter = ORIGINAL_OPTIONS.get(key)
+        if setter is None:
+            rest[key] = value
+            continue
+        if not isinstance(value, bool):
+            raise ValueError(f"option {key!r} must be bool, got {type(value).__name__}")
+        profile = setter(profile, value)
+    return profile, rest
