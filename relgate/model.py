@@ -345,6 +345,9 @@ class Remove:
     With ``require_present`` every target must currently be a member (Flask-Restless 0.17
     ``remove``): a target that is not, or does not exist, is a 400 ``invalid`` problem at
     that target's ``at`` and nothing is removed.
+
+    On a to-one relationship, Remove clears it when it currently names one of ``targets``
+    (Strapi's ``disconnect``), and leaves it alone otherwise.
     """
 
     ref: Ident

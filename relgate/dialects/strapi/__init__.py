@@ -1,0 +1,20 @@
+"""The ``strapi`` dialect: Strapi 5 (and the Strapi 4 response format) content API.
+
+Rules and sources: ``dialects/strapi/README.md``.  Modules, one job each:
+``routes`` (URL -> action), ``qs`` (bracket query strings), ``query`` (filters, sort, fields,
+populate, pagination -> canonical Query), ``relations`` (relation values -> canonical ops),
+``documents`` (request ``data``; v5/v4 entries), ``docids`` (documentIds), ``errors``
+(Strapi's error envelope), ``server`` (the server half that ties them together).
+"""
+
+from __future__ import annotations
+
+from relgate.config import Route, ServerConfig
+from relgate.dialects.strapi.server import StrapiServer
+from relgate.schema import Schema
+
+__all__ = ["StrapiServer", "server"]
+
+
+def server(schema: Schema, route: Route, server_config: ServerConfig) -> StrapiServer:
+    return StrapiServer(schema, route, server_config)
