@@ -1,0 +1,298 @@
+"""Issue 2's "Bad input" list, walked through the Gateway: each case gets its status, a JSON:API
+error object with a pointer (or parameter/header), and leaves every table exactly as it was."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from relgate.app import Gateway
+from relgate.config import Config
+from tests.dialects.jsonapi_support import JSONAPI, gateway_client
+from tests.jsonapi_schema import assert_response_valid
+
+H = {"Content-Type": JSONAPI, "Accept": JSONAPI}
+
+
+async def snapshot(gw: Gateway) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of the store, sorted (to compare before and after)."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    async with gw.store.engine.connect() as conn:
+        for table in gw.store.tables.metadata.sorted_tables:
+            rows = (await conn.execute(sa.select(table))).all()
+            out[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    return out
+
+
+async def seed(client: httpx.AsyncClient) -> None:
+    for path, body in [
+        ("/jsonapi/people", {"data": {"type": "people", "attributes": {"name": "Alice", "age": 30}}}),
+        (
+            "/jsonapi/articles",
+            {
+                "data": {
+                    "type": "articles",
+                    "attributes": {"title": "A1"},
+                    "relationships": {"author": {"data": {"type": "people", "id": "1"}}},
+                }
+            },
+        ),
+        ("/jsonapi/articles", {"data": {"type": "articles", "attributes": {"title": "A2"}}}),
+    ]:
+        r = await client.post(path, content=json.dumps(body), headers=H)
+        assert r.status_code == 201, r.text
+
+
+def body(doc: Any) -> bytes:
+    return json.dumps(doc).encode()
+
+
+ARTICLE_LINK = {"data": [{"type": "articles", "id": "2"}]}
+CASES: list[tuple[str, str, str, dict[str, str], bytes, int, dict[str, str]]] = [
+    # name, method, path, headers, body, status, expected source
+    ("malformed JSON", "POST", "/jsonapi/people", H, b'{"data": {"type": "people",', 400, {}),
+    ("body that is not an object", "POST", "/jsonapi/people", H, b'[{"type": "people"}]', 400, {"pointer": ""}),
+    ("data that is not an object", "POST", "/jsonapi/people", H, body({"data": [{"type": "people"}]}), 400, {"pointer": "/data"}),
+    ("missing data", "POST", "/jsonapi/people", H, body({"meta": {}}), 400, {"pointer": ""}),
+    (
+        "missing Content-Type",
+        "POST",
+        "/jsonapi/people",
+        {"Accept": JSONAPI},
+        body({"data": {"type": "people"}}),
+        415,
+        {"header": "Content-Type"},
+    ),
+    (
+        "wrong Content-Type",
+        "POST",
+        "/jsonapi/people",
+        {"Content-Type": "application/json"},
+        body({"data": {"type": "people"}}),
+        415,
+        {"header": "Content-Type"},
+    ),
+    (
+        "media type parameter other than ext/profile",
+        "PATCH",
+        "/jsonapi/people/1",
+        {"Content-Type": f"{JSONAPI}; charset=utf-8"},
+        body({"data": {"type": "people", "id": "1"}}),
+        415,
+        {"header": "Content-Type"},
+    ),
+    (
+        "Accept with only parameterised JSON:API types",
+        "GET",
+        "/jsonapi/people",
+        {"Accept": f"{JSONAPI}; charset=utf-8"},
+        b"",
+        406,
+        {"header": "Accept"},
+    ),
+    ("unknown type in the body", "POST", "/jsonapi/people", H, body({"data": {"type": "unicorns"}}), 409, {"pointer": "/data/type"}),
+    (
+        "unknown type in linkage",
+        "POST",
+        "/jsonapi/people",
+        H,
+        body({"data": {"type": "people", "relationships": {"articles": {"data": [{"type": "unicorns", "id": "1"}]}}}}),
+        409,
+        {"pointer": "/data/relationships/articles/data/0/type"},
+    ),
+    ("unknown type in the URL", "GET", "/jsonapi/unicorns", H, b"", 404, {}),
+    (
+        "unknown attribute",
+        "POST",
+        "/jsonapi/people",
+        H,
+        body({"data": {"type": "people", "attributes": {"name": "X", "shoe": 44}}}),
+        400,
+        {"pointer": "/data/attributes/shoe"},
+    ),
+    (
+        "attribute of the wrong type",
+        "PATCH",
+        "/jsonapi/people/1",
+        H,
+        body({"data": {"type": "people", "id": "1", "attributes": {"age": "old"}}}),
+        400,
+        {"pointer": "/data/attributes/age"},
+    ),
+    (
+        "unknown relationship",
+        "PATCH",
+        "/jsonapi/people/1",
+        H,
+        body({"data": {"type": "people", "id": "1", "relationships": {"pets": {"data": []}}}}),
+        400,
+        {"pointer": "/data/relationships/pets"},
+    ),
+    ("unknown relationship in the URL", "PATCH", "/jsonapi/people/1/relationships/pets", H, body({"data": []}), 404, {}),
+    (
+        "relationship without data",
+        "PATCH",
+        "/jsonapi/people/1",
+        H,
+        body({"data": {"type": "people", "id": "1", "relationships": {"articles": {"links": {"self": "x"}}}}}),
+        400,
+        {"pointer": "/data/relationships/articles"},
+    ),
+    (
+        "id of the wrong form in the body",
+        "PATCH",
+        "/jsonapi/articles/1",
+        H,
+        body({"data": {"type": "articles", "id": "1", "relationships": {"author": {"data": {"type": "people", "id": "one"}}}}}),
+        400,
+        {"pointer": "/data/relationships/author/data/id"},
+    ),
+    (
+        "number as id in the body",
+        "PATCH",
+        "/jsonapi/people/1/relationships/articles",
+        H,
+        body({"data": [{"type": "articles", "id": 2}]}),
+        400,
+        {"pointer": "/data/0/id"},
+    ),
+    ("id of the wrong form in the URL", "PATCH", "/jsonapi/people/one", H, body({"data": {"type": "people", "id": "one"}}), 404, {}),
+    (
+        "null for a to-many",
+        "PATCH",
+        "/jsonapi/people/1",
+        H,
+        body({"data": {"type": "people", "id": "1", "relationships": {"articles": {"data": None}}}}),
+        400,
+        {"pointer": "/data/relationships/articles/data"},
+    ),
+    (
+        "array for a to-one",
+        "PATCH",
+        "/jsonapi/articles/1",
+        H,
+        body({"data": {"type": "articles", "id": "1", "relationships": {"author": {"data": [{"type": "people", "id": "1"}]}}}}),
+        400,
+        {"pointer": "/data/relationships/author/data"},
+    ),
+    (
+        "duplicate members in one linkage array",
+        "POST",
+        "/jsonapi/people/1/relationships/articles",
+        H,
+        body({"data": [{"type": "articles", "id": "2"}, {"type": "articles", "id": "1"}, {"type": "articles", "id": "2"}]}),
+        400,
+        {"pointer": "/data/2"},
+    ),
+    (
+        "resource identifier without type",
+        "POST",
+        "/jsonapi/people/1/relationships/articles",
+        H,
+        body({"data": [{"id": "2"}]}),
+        400,
+        {"pointer": "/data/0"},
+    ),
+    (
+        "identifier with id and lid",
+        "POST",
+        "/jsonapi/people/1/relationships/articles",
+        H,
+        body({"data": [{"type": "articles", "id": "2", "lid": "x"}]}),
+        400,
+        {"pointer": "/data/0"},
+    ),
+    (
+        "missing related resource",
+        "POST",
+        "/jsonapi/people/1/relationships/articles",
+        H,
+        body({"data": [{"type": "articles", "id": "2"}, {"type": "articles", "id": "9"}]}),
+        404,
+        {"pointer": "/data/1"},
+    ),
+    (
+        "DELETE of relationship members without a body",
+        "DELETE",
+        "/jsonapi/people/1/relationships/articles",
+        {"Accept": JSONAPI},
+        b"",
+        400,
+        {},
+    ),
+    ("unsupported query parameter", "GET", "/jsonapi/people?sort=name&shoe=44", H, b"", 400, {"parameter": "shoe"}),
+    ("bad page size", "GET", "/jsonapi/people?page[size]=-1", H, b"", 400, {"parameter": "page[size]"}),
+    ("unknown include path", "GET", "/jsonapi/articles/1/relationships/author?include=author.pets", H, b"", 400, {"parameter": "include"}),
+    (
+        "include path not starting at the relationship",
+        "GET",
+        "/jsonapi/people/1/relationships/articles?include=computers",
+        H,
+        b"",
+        400,
+        {"parameter": "include"},
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+async def test_bad_input(case: tuple[Any, ...], example_config: Config, sqlite_url: str) -> None:
+    _name, method, path, headers, raw, status, source = case
+    async with gateway_client(example_config, sqlite_url) as (gw, client):
+        await seed(client)
+        before = await snapshot(gw)
+        r = await client.request(method, path, content=raw, headers=headers)
+        assert r.status_code == status, r.text
+        assert r.headers["content-type"] == JSONAPI
+        doc = r.json()
+        assert_response_valid(doc)
+        errors = doc["errors"]
+        assert errors and all(e["status"] == str(status) or len(errors) > 1 for e in errors)
+        assert all(e["title"] and e["detail"] and e["code"] for e in errors)
+        if source:
+            assert errors[0].get("source") == source, errors
+        assert await snapshot(gw) == before, "a rejected request changed the store"
+
+
+async def test_too_large_and_too_deep(example_config: Config, sqlite_url: str) -> None:
+    config = dataclasses.replace(example_config, server=dataclasses.replace(example_config.server, max_body_bytes=200, max_json_depth=5))
+    async with gateway_client(config, sqlite_url) as (gw, client):
+        await seed(client)
+        before = await snapshot(gw)
+        big = body({"data": {"type": "people", "attributes": {"name": "x" * 300}}})
+        r = await client.post("/jsonapi/people", content=big, headers=H)
+        assert r.status_code == 413
+        assert_response_valid(r.json())
+        assert r.json()["errors"][0]["code"] == "too-large"
+        deep = body({"data": {"type": "people", "attributes": {"name": "x"}, "meta": {"a": {"b": {"c": {}}}}}})
+        r = await client.post("/jsonapi/people", content=deep, headers=H)
+        assert r.status_code == 400
+        assert r.json()["errors"][0]["code"] == "too-deep"
+        assert await snapshot(gw) == before
+
+
+async def test_several_problems_in_one_document_are_all_reported(example_config: Config, sqlite_url: str) -> None:
+    async with gateway_client(example_config, sqlite_url) as (_gw, client):
+        await seed(client)
+        doc = {
+            "data": {
+                "type": "people",
+                "id": "1",
+                "attributes": {"age": "old", "shoe": 1},
+                "relationships": {"articles": {"data": None}, "computers": {"data": {"type": "computers", "id": "1"}}},
+            }
+        }
+        r = await client.patch("/jsonapi/people/1", content=body(doc), headers=H)
+        assert r.status_code == 400
+        pointers = [e["source"]["pointer"] for e in r.json()["errors"]]
+        assert pointers == [
+            "/data/attributes/age",
+            "/data/attributes/shoe",
+            "/data/relationships/articles/data",
+            "/data/relationships/computers/data",
+        ]
