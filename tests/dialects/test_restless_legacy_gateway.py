@@ -1,0 +1,152 @@
+"""/legacy/api through the real Gateway on SQLite and PostgreSQL, and across front doors.
+
+The golden exchanges run on SQLite; these repeat the parts where the database matters
+(transactions, counts, aggregates, dates, EXISTS searches) on both, and check that what a
+0.17 client writes is what a JSON:API client reads.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from relgate.config import Config
+from tests.dialects.restless_legacy_support import gateway_client
+
+JSONAPI = {"Accept": "application/vnd.api+json"}
+
+
+def q(obj: Any) -> dict[str, str]:
+    return {"q": json.dumps(obj)}
+
+
+async def post(client: httpx.AsyncClient, path: str, body: Any) -> httpx.Response:
+    return await client.post(f"/legacy/api{path}", json=body)
+
+
+async def linkage(client: httpx.AsyncClient, path: str) -> Any:
+    r = await client.get(f"/jsonapi{path}", headers=JSONAPI)
+    assert r.status_code == 200, r.text
+    return r.json()["data"]
+
+
+async def test_written_through_legacy_read_through_jsonapi(example_config: Config, store_url: str) -> None:
+    async with gateway_client(example_config, store_url) as (_, client):
+        r = await post(client, "/computer", {"name": "Spare", "vendor": "Acme"})
+        spare = r.json()["id"]
+        r = await post(
+            client, "/person", {"name": "Jeffrey", "age": 24, "computers": [{"name": "Inspiron", "vendor": "Dell"}, {"id": spare}]}
+        )
+        assert r.status_code == 201, r.text
+        person = r.json()
+        ids = sorted(c["id"] for c in person["computers"])
+        assert spare in ids and len(ids) == 2
+
+        data = await linkage(client, f"/people/{person['id']}")
+        assert data["attributes"] == {"name": "Jeffrey", "age": 24, "birth_date": None}
+        assert sorted(int(i["id"]) for i in data["relationships"]["computers"]["data"]) == ids
+        assert {i["type"] for i in data["relationships"]["computers"]["data"]} == {"computers"}
+        for cid in ids:
+            owner = (await linkage(client, f"/computers/{cid}"))["relationships"]["owner"]["data"]
+            assert owner == {"type": "people", "id": str(person["id"])}
+
+        # and a to-one written through legacy, with a new nested owner
+        r = await post(client, "/computer", {"name": "Pi", "owner": {"name": "Nora", "computers": [{"id": spare}]}})
+        assert r.status_code == 201, r.text
+        nora = r.json()["owner"]["id"]
+        data = await linkage(client, f"/people/{nora}")
+        got = sorted(int(i["id"]) for i in data["relationships"]["computers"]["data"])
+        assert got == sorted([spare, r.json()["id"]])
+        data = await linkage(client, f"/people/{person['id']}/relationships/computers")
+        assert [int(i["id"]) for i in data] == [i for i in ids if i != spare]
+
+
+async def test_written_through_jsonapi_read_through_legacy(example_config: Config, store_url: str) -> None:
+    async with gateway_client(example_config, store_url) as (_, client):
+        doc = {"data": {"type": "people", "attributes": {"name": "Mary", "birth_date": "2000-01-02"}}}
+        r = await client.post("/jsonapi/people", json=doc, headers={**JSONAPI, "Content-Type": "application/vnd.api+json"})
+        assert r.status_code == 201, r.text
+        pid = r.json()["data"]["id"]
+        doc = {
+            "data": {
+                "type": "computers",
+                "attributes": {"name": "ThinkPad"},
+                "relationships": {"owner": {"data": {"type": "people", "id": pid}}},
+            }
+        }
+        r = await client.post("/jsonapi/computers", json=doc, headers={**JSONAPI, "Content-Type": "application/vnd.api+json"})
+        assert r.status_code == 201, r.text
+        cid = int(r.json()["data"]["id"])
+        r = await client.get(f"/legacy/api/person/{pid}")
+        assert r.json() == {
+            "id": int(pid),
+            "name": "Mary",
+            "age": None,
+            "birth_date": "2000-01-02",
+            "articles": [],
+            "computers": [{"id": cid, "name": "ThinkPad", "vendor": None, "purchase_time": None, "owner_id": int(pid)}],
+        }
+
+
+async def test_a_nested_batch_is_all_or_nothing(example_config: Config, store_url: str) -> None:
+    async with gateway_client(example_config, store_url) as (_, client):
+        await post(client, "/person", {"name": "Jeffrey", "computers": [{"name": "Inspiron"}]})
+        r = await post(client, "/person", {"name": "Rollback", "computers": [{"name": "Fresh"}, {"name": "Inspiron"}]})
+        assert r.status_code == 400
+        assert r.json()["message"].startswith("IntegrityError: ")
+        assert "computers[1].name" in r.json()["message"]
+        r = await client.patch(
+            "/legacy/api/person/1", json={"name": "Renamed", "computers": {"add": [{"name": "Temp"}], "remove": [{"id": 99}]}}
+        )
+        assert r.status_code == 400
+        assert "computers.remove[0]" in r.json()["message"]
+        r = await client.get("/legacy/api/computer")
+        assert [c["name"] for c in r.json()["objects"]] == ["Inspiron"]
+        assert (await client.get("/legacy/api/person")).json()["num_results"] == 1
+        assert (await client.get("/legacy/api/person/1")).json()["name"] == "Jeffrey"
+
+
+async def test_search_counts_aggregates_and_dates(example_config: Config, store_url: str) -> None:
+    async with gateway_client(example_config, store_url) as (_, client):
+        people = [("Jeffrey", 24, "1990-05-06", ["Dell", "Apple"]), ("Mary", 19, "2000-01-02", ["Lenovo"]), ("Lucy", 42, None, [])]
+        for name, age, born, vendors in people:
+            computers = [{"name": f"{name}-{v}", "vendor": v, "purchase_time": "2015-02-17T10:00:00"} for v in vendors]
+            r = await post(client, "/person", {"name": name, "age": age, "birth_date": born, "computers": computers})
+            assert r.status_code == 201, r.text
+
+        r = await client.get("/legacy/api/person", params=q({"filters": [{"name": "computers__vendor", "op": "any", "val": "Apple"}]}))
+        assert [p["name"] for p in r.json()["objects"]] == ["Jeffrey"]
+        r = await client.get(
+            "/legacy/api/computer", params=q({"filters": [{"name": "owner", "op": "has", "val": {"name": "age", "op": "lt", "val": 20}}]})
+        )
+        assert [c["name"] for c in r.json()["objects"]] == ["Mary-Lenovo"]
+        r = await client.get("/legacy/api/computer", params=q({"filters": [{"name": "purchase_time", "op": "ge", "val": "2015-02-17"}]}))
+        assert r.json()["num_results"] == 3
+        r = await client.get(
+            "/legacy/api/person", params=q({"filters": [{"name": "name", "op": "ilike", "val": "%Y"}], "order_by": [{"field": "age"}]})
+        )
+        assert [p["name"] for p in r.json()["objects"]] == ["Mary", "Jeffrey", "Lucy"]
+
+        functions = [{"name": n, "field": "age"} for n in ("sum", "avg", "min", "max")] + [
+            {"name": "count", "field": "id"},
+            {"name": "max", "field": "birth_date"},
+        ]
+        r = await client.get("/legacy/api/eval/person", params=q({"functions": functions}))
+        assert r.json() == {
+            "sum__age": 85,
+            "avg__age": 85 / 3,
+            "min__age": 19,
+            "max__age": 42,
+            "count__id": 3,
+            "max__birth_date": "Sun, 02 Jan 2000 00:00:00 GMT",
+        }
+
+        r = await client.patch("/legacy/api/person", json={"age": 1, "q": {"filters": [{"name": "name", "op": "like", "val": "%y%"}]}})
+        assert r.json() == {"num_modified": 3}
+        r = await client.delete("/legacy/api/computer", params=q({"filters": [{"name": "owner__name", "op": "has", "val": "Jeffrey"}]}))
+        assert r.json() == {"num_deleted": 2}
+        r = await client.delete("/legacy/api/computer", params=q({"filters": [{"name": "vendor", "op": "eq", "val": "Dell"}]}))
+        assert (r.status_code, r.json()) == (404, {"num_deleted": 0})
+        assert (await client.get("/legacy/api/person/1")).json()["computers"] == []
