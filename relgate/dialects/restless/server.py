@@ -49,6 +49,10 @@ RELATED_ID = "related_id"
 """``Context.extra`` key: the request named one member of a to-many (``/person/1/computers/2``)."""
 
 
+class ParseProblem(ProblemError):
+    """A problem found while parsing (its details already use the dialect's type names)."""
+
+
 class RestlessWrites(WriteBuilder):
     """The shared write rules, with NG's 403 texts (``views/relationships.py``, ``resources.py``)."""
 
@@ -90,6 +94,12 @@ class RestlessServer(JsonApiServer):
     # --- parse ---------------------------------------------------------------------------------
 
     def parse(self, request: HttpRequest) -> Intent:
+        try:
+            return self._parse(request)
+        except ProblemError as error:
+            raise ParseProblem(*error.problems, headers=error.headers) from None
+
+    def _parse(self, request: HttpRequest) -> Intent:
         request = _lenient_accept(request)
         parts = _segments(request.path)
         if len(parts) == 4 and parts[2] not in self.router.segments:
@@ -173,8 +183,9 @@ class RestlessServer(JsonApiServer):
         return super().render(Intent(intent.batch, dataclasses.replace(ctx, extra={})), one)
 
     def render_error(self, error: ProblemError, request: HttpRequest | None) -> HttpResponse:
-        """Errors in NG's shape; type names the store quotes canonically get the dialect's names."""
-        if self._canonical is not None:
+        """Errors in NG's shape; type names the store quotes canonically get the dialect's names
+        (the codec's own problems already use them, and may quote a name the client sent)."""
+        if self._canonical is not None and not isinstance(error, ParseProblem):
             problems = tuple(dataclasses.replace(p, detail=self._rename(p.detail)) if p.detail else p for p in error.problems)
             error = ProblemError(*problems, headers=error.headers)
         return super().render_error(error, request)
