@@ -110,14 +110,14 @@ class RelationParser:
             ignored = [self._ident(raw, target, item_at) for raw, item_at in (*connect_raw, *disconnect_raw)]
             return RelationWrite(rel, replace=replace, must_exist=tuple(i for i, doc in ignored if doc))
         connects = self._connects(connect_raw, target, strict, rel)
+        connected = {c.ident.key for c in connects}
         disconnects: list[Ident] = []
         must_exist: list[Ident] = []
         for raw, item_at in disconnect_raw:
             ident, by_doc = self._ident(raw, target, item_at)
             disconnects.append(ident)
-            if by_doc:
+            if by_doc and ident.key not in connected:
                 must_exist.append(ident)  # a documentId that is not a document is a 400; a row id is a silent no-op
-        connected = {c.ident.key for c in connects}
         for c in connects:
             p = c.position
             if isinstance(p, (Before, After)) and c.anchor_by_document and p.anchor.key not in connected:
