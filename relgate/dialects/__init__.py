@@ -24,6 +24,7 @@ from relgate.model import Batch, HttpRequest, HttpResponse, Outcome, ProblemErro
 DIALECTS: dict[str, str] = {
     "jsonapi": "relgate.dialects.jsonapi",
     "restless-legacy": "relgate.dialects.restless_legacy",
+    "oro": "relgate.dialects.oro",
     "strapi": "relgate.dialects.strapi",
     "restless": "relgate.dialects.restless",
 }

@@ -1,0 +1,23 @@
+"""The OroPlatform dialect (server half): JSON:API with Oro's ``included`` extension.
+
+Oro speaks JSON:API 1.0 strictly (no media type parameters) and lets a create or update request
+create, update or upsert related resources in ``included``, naming new ones by temporary ids in
+``id`` and answering with real ids plus ``meta.includeId``.  The codec is the JSON:API server
+(:mod:`relgate.dialects.jsonapi`) with the :data:`~relgate.dialects.oro.profile.ORO` profile and
+a thin subclass (:class:`~relgate.dialects.oro.server.OroServer`) for what JSON:API does not
+have.  Rules and sources: ``dialects/oro/README.md``.
+"""
+
+from __future__ import annotations
+
+from relgate.config import Route, ServerConfig
+from relgate.dialects.oro.profile import ORO
+from relgate.dialects.oro.server import OroServer
+from relgate.schema import Schema
+
+__all__ = ["ORO", "OroServer", "server"]
+
+
+def server(schema: Schema, route: Route, server_config: ServerConfig) -> OroServer:
+    """The Oro server half for one front door (``route.options`` may adjust the profile)."""
+    return OroServer(schema, route, server_config, ORO)
