@@ -22,7 +22,10 @@ def rio(t: str, i: str) -> dict[str, str]:
 
 
 async def post(client: Any, path: str, doc: Any, headers: dict[str, str] = H) -> Any:
-    return await client.post(path, content=json.dumps(doc), headers=headers)
+    r = await client.post(path, content=json.dumps(doc), headers=headers)
+    if r.content:
+        assert_response_valid(r.json())
+    return r
 
 
 async def seed(client: Any) -> None:
