@@ -119,7 +119,7 @@ class AtomicParser:
             if target.kind not in ("none", "collection"):
                 issues.add(invalid(at, "'add' creates a resource (no target, or the href of a collection) or adds relationship members."))
                 return None
-            data = self._data(obj, at, issues, resource=True)
+            data = self._data(obj, at, issues)
             if data is None:
                 return None
             res = self.reader.resource(data, data_at, issues, rule="create", expected=target.type, lids=lids)
@@ -137,7 +137,7 @@ class AtomicParser:
             if target.kind == "collection":
                 issues.add(invalid(at, "'update' targets a resource or a relationship, not a collection."))
                 return None
-            data = self._data(obj, at, issues, resource=True)
+            data = self._data(obj, at, issues)
             if data is None:
                 return None
             expected_id = target.ref.id if target.ref is not None else None
@@ -199,7 +199,7 @@ class AtomicParser:
             ops.append(op)
         return None
 
-    def _data(self, obj: Mapping[str, Any], at: Path, issues: Issues, *, resource: bool) -> Mapping[str, Any] | None:
+    def _data(self, obj: Mapping[str, Any], at: Path, issues: Issues) -> Mapping[str, Any] | None:
         if "data" not in obj:
             issues.add(invalid(at, f"'{obj['op']}' of a resource needs 'data' with a resource object."))
             return None

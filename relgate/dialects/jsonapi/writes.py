@@ -14,7 +14,7 @@ from relgate.config import Route
 from relgate.dialects.jsonapi.documents import ResourceInput
 from relgate.dialects.jsonapi.errors import Issues, forbidden
 from relgate.dialects.jsonapi.profile import JsonApiProfile
-from relgate.model import Add, Create, Get, Ident, Linkage, Op, Path, Problem, Query, Remove, Replace, SetOne, Update
+from relgate.model import Add, Create, Ident, Linkage, Op, Path, Problem, Remove, Replace, SetOne, Update
 from relgate.schema import Relationship
 
 NEW_RESOURCE_LID = "relgate:new"
@@ -118,10 +118,6 @@ class WriteBuilder:
 
     def remove_members(self, ref: Ident, rel: Relationship, linkage: Linkage, at: Path) -> Remove:
         return Remove(ref, rel.name, linkage or (), at=at)  # type: ignore[arg-type]
-
-    @staticmethod
-    def read_back(ref: Ident, query: Query) -> Get:
-        return Get(ref, query)
 
 
 def _mentions(linkage: Linkage, key: tuple[str, str, str]) -> bool:
