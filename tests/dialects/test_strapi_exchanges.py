@@ -1,7 +1,7 @@
 """Golden exchanges of the Strapi front door (``dialects/strapi/exchanges/*.json``).
 
 Each file is a list of steps replayed in order through the real Gateway over a fresh SQLite
-store.  A step has ``name``, ``request`` (``method``, ``path``, ``headers``, ``body``), and
+store (and a fresh PostgreSQL database).  A step has ``name``, ``request`` (``method``, ``path``, ``headers``, ``body``), and
 (``raw`` instead of ``body``: the body as text, for malformed JSON), and
 optionally ``ops`` (the canonical operations the request parses to, as
 :func:`~tests.dialects.strapi_support.describe` writes them), ``response`` (``status``,
@@ -32,9 +32,9 @@ def test_there_are_exchanges() -> None:
 
 
 @pytest.mark.parametrize("path", EXCHANGES, ids=[p.stem for p in EXCHANGES])
-async def test_exchange(path: Path, example_config: Config, sqlite_url: str) -> None:
+async def test_exchange(path: Path, example_config: Config, store_url: str) -> None:
     steps = json.loads(path.read_text())
-    async with gateway(example_config, sqlite_url) as (gw, client):
+    async with gateway(example_config, store_url) as (gw, client):
         doors = {d.route.prefix: d for d in gw.doors}
         ids = next(d.dialect for d in gw.doors if isinstance(d.dialect, StrapiServer)).ids
         for step in steps:
