@@ -7,6 +7,8 @@ route, server_config)``), compiling whatever name maps and routes it needs, and 
   dialect's own render context; raises :class:`~relgate.model.ProblemError` on bad input.
 - ``render(intent, outcome) -> HttpResponse``: the answer in the caller's dialect.
 - ``render_error(error, request) -> HttpResponse``: problems in the dialect's error format.
+  Headers the error carries (``ProblemError.headers``, e.g. ``Allow`` for a 405) are added by
+  the front door; ``render_error`` leaves them out.
 
 No dialect does I/O: no sockets, no database, no awaits.  Modules are imported lazily by name
 so that ``relgate check`` can validate a config without importing every codec.
