@@ -10,8 +10,8 @@ import pytest
 
 from relgate.config import Config
 from relgate.dialects.restless_legacy import LegacyServer
-from relgate.model import Aggregates, Count, HttpResponse, Ident, One, Outcome, Problem, ProblemError, Resource, ResourceList
-from tests.dialects.restless_legacy_support import codec, request
+from relgate.model import Aggregates, Count, HttpResponse, Ident, One, Outcome, Page, Problem, ProblemError, Resource, ResourceList
+from tests.dialects.restless_legacy_support import codec, request, with_options
 
 JEFF = Resource(
     "people",
@@ -267,3 +267,30 @@ def test_errors_in_jsonp(server: LegacyServer) -> None:
     r = server.render_error(ProblemError(Problem(404, "not-found", "x")), request("GET", "/legacy/api/person/9?callback=cb"))
     assert r.status == 404
     assert json.loads(r.body[3:-1]) == {"data": {}, "meta": {"Content-Type": "application/javascript", "status": 404}}
+
+
+def test_a_remove_by_fields_matching_several_rows(server: LegacyServer) -> None:
+    p = Problem(
+        409,
+        "conflict",
+        "Upsert is ambiguous",
+        "More than one 'computers' matches the upsert keys ['vendor'].",
+        at=("computers", "remove", 1),
+    )
+    body = {"computers": {"remove": [{"id": 1}, {"vendor": "Dell", "__delete__": True}]}}
+    r = server.render_error(ProblemError(p), request("PATCH", "/legacy/api/person/1", body))
+    assert (r.status, json.loads(r.body)) == (
+        400,
+        {"message": 'several rows match {"vendor":"Dell"}; name the one to remove by its id (at computers.remove[1])'},
+    )
+
+
+def test_pagination_off(example_config: Config) -> None:
+    server = codec(with_options(example_config, {"results_per_page": 0, "defaults": {"methods": ["GET"]}}))
+    intent = server.parse(request("GET", "/legacy/api/person?page=3"))
+    assert intent.batch.ops[0].query.page == Page(0, None)
+    r = server.render(intent, Outcome((ResourceList((JEFF, MARY), 2, (C1, C2)),)))
+    assert {k: v for k, v in doc(r).items() if k != "objects"} == {"num_results": 2, "page": 1, "total_pages": 1}
+    assert len(doc(r)["objects"]) == 2
+    # a client may still ask for pages (0.17 _compute_results_per_page)
+    assert server.parse(request("GET", "/legacy/api/person?results_per_page=5")).batch.ops[0].query.page == Page(0, 5)

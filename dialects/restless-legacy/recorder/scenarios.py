@@ -578,6 +578,13 @@ SPECS["bad_input"] = {
         bad("PATCH: remove of an id that does not exist", "PATCH", "/person/1", {"computers": {"remove": [{"id": 99}]}}, note=CRASH),
         bad("PATCH: remove by fields matching nothing", "PATCH", "/person/1", {"computers": {"remove": [{"name": "Nothing"}]}}, note=CRASH),
         bad(
+            "PATCH: remove by fields matching several rows",
+            "PATCH",
+            "/person/3",
+            {"computers": {"remove": [{"purchase_time": None}]}},
+            note="0.17 takes the first match (then 500: not related); relgate refuses the ambiguity",
+        ),
+        bad(
             "PATCH: a later remove fails: the whole PATCH is refused",
             "PATCH",
             "/person/1",

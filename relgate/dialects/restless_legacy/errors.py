@@ -139,8 +139,14 @@ class ErrorRenderer:
                 fields = {k: v for k, v in item.items() if k != "__delete__"}
                 rest = text[looked_up.end() :]
                 text = f"no {self._name(looked_up['t'])} with {_show(fields)} is related to {rest}"
+        ambiguous = p.title == "Upsert is ambiguous" and p.at and "remove" in p.at
+        if ambiguous:
+            # a remove item named by fields that match several rows (0.17 would take the first)
+            item = _member(body, p.at or ())
+            fields = {k: v for k, v in item.items() if k != "__delete__"} if isinstance(item, dict) else {}
+            text = f"several rows match {_show(fields)}; name the one to remove by its id"
         text = self.translate(text)
-        if p.status == 409:
+        if p.status == 409 and not ambiguous:
             text = f"IntegrityError: {text}"
         where = field_path((*(p.at or ()), p.member) if p.member else p.at)
         if where:
