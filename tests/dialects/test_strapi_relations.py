@@ -39,7 +39,7 @@ def cats(server: StrapiServer, *ids: int) -> list[str]:
     return [doc(server, "categories", i) for i in ids]
 
 
-U, G, RC = "Update(restaurants/1)", "Get(restaurants/1)", "restaurants/1.categories"
+U, G, RC = "Exists(restaurants/1)", "Get(restaurants/1)", "restaurants/1.categories"
 
 
 def test_full_replacements(server: StrapiServer) -> None:
@@ -115,7 +115,7 @@ def test_forward_anchors_go_as_one_add_with_positions(server: StrapiServer, exam
 
 def test_to_one(server: StrapiServer) -> None:
     p1, p2 = doc(server, "people", 1), doc(server, "people", 2)
-    ua, ga = "Update(articles/1)", "Get(articles/1)"
+    ua, ga = "Exists(articles/1)", "Get(articles/1)"
     assert put(server, {"author": p1}, "articles") == [ua, "SetOne(articles/1.author, people/1)", ga]
     assert put(server, {"author": None}, "articles") == [ua, "SetOne(articles/1.author, None)", ga]
     assert put(server, {"author": []}, "articles") == [ua, "SetOne(articles/1.author, None)", ga]

@@ -267,7 +267,7 @@ class RelationParser:
                 writes.extend(self._adds(ref, rel, write.connect, at))
                 if disconnect:
                     writes.append(Remove(ref, rel.name, disconnect, at=at))
-        return [_exists(i) for i in _unique(checks)], writes
+        return [exists(i) for i in _unique(checks)], writes
 
     def _adds(self, ref: Ident, rel: Relationship, connects: tuple[Connect, ...], at: Path) -> list[Op]:
         if not connects:
@@ -282,7 +282,7 @@ class RelationParser:
         return [Add(ref, rel.name, (c.ident,), c.position, at=c.ident.at) for c in connects]
 
 
-def _exists(ident: Ident) -> Get:
+def exists(ident: Ident) -> Get:
     """A read that fails with not-found (pointing at ``ident``) when the document does not exist."""
     return Get(ident, Query(fields={ident.type: frozenset()}), at=ident.at)
 

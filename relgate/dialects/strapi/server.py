@@ -5,7 +5,8 @@ Each request becomes one atomic batch:
 - ``GET /:plural`` -> ``List``; ``GET /:plural/:id`` -> ``Get``;
 - ``POST`` -> ``Create`` (a lid), the relation operations on that lid, then a ``Get`` of the
   result (so the answer shows the relations as written, populated as the query asks);
-- ``PUT`` -> ``Update`` (also the 404 check), existence checks, relation operations, ``Get``;
+- ``PUT`` -> ``Update`` (or an existence check when no attribute changes; either is the 404
+  check), existence checks of named documents, relation operations, ``Get``;
 - ``DELETE`` -> ``Delete`` (Strapi 4 format: a ``Get`` first, to answer with the entry).
 """
 
@@ -22,7 +23,7 @@ from relgate.dialects.strapi.docids import DocumentIds
 from relgate.dialects.strapi.documents import Format, Renderer, read_data
 from relgate.dialects.strapi.errors import JSON_HEADERS, RelationFacts, envelope_for, not_found, response, validation
 from relgate.dialects.strapi.query import Paging, QueryParser, View
-from relgate.dialects.strapi.relations import RelationParser
+from relgate.dialects.strapi.relations import RelationParser, exists
 from relgate.dialects.strapi.routes import route
 from relgate.dialects.wire import dumps, load_json
 from relgate.model import (
@@ -117,7 +118,9 @@ class StrapiServer:
             return Intent(_batch([Get(ref, query)]), Plan("findOne", view, fmt))
         if r.action == "update":
             data = read_data(self._body(request), rtype, creating=False)
-            ops = [Update(ref, data.attributes, at=("data",))]
+            # The Update (or, with no attribute to change, a bare existence check) also answers 404.
+            # The check reads no linkage, which the store's Update result would (for every relationship).
+            ops = [Update(ref, data.attributes, at=("data",)) if data.attributes else exists(ref)]
             ops.extend(self._relation_ops(ref, rtype, data.relations, creating=False))
             ops.append(Get(ref, query))
             return Intent(_batch(ops), Plan("update", view, fmt))
