@@ -34,7 +34,7 @@ A primary upsert is preceded by a ``List`` probe that tells a creation (201) fro
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -68,6 +68,7 @@ from relgate.schema import ResourceType, Schema, parse_id
 Kind = Literal["create", "update", "upsert"]
 Key = tuple[str, str]
 """(type, id) of a resource object as the request names it: canonical type, the id string sent."""
+KeyOf = Callable[[Any], "Key | None"]
 
 UNCONNECTED = "The entity should have a relationship with the primary entity and this should be explicitly specified in the request"
 PRIMARY_LID = "relgate:primary"
@@ -399,15 +400,15 @@ class IncludedPlanner:
         return List(primary.type.name, Query(where=where, page=Page(0, 1)))
 
 
-def unconnected(primary: Mapping[str, Any], included: Sequence[Mapping[str, Any]], key: Any) -> list[int]:
+def unconnected(primary: Mapping[str, Any], included: Sequence[Mapping[str, Any]], key: KeyOf) -> list[int]:
     """Indexes of included items not connected to the primary resource (Oro's algorithm).
 
     (a) directly: a primary relationship names the item; (b) the item names the primary (which
     needs a primary ``id``); (c) repeatedly: the item names, or is named by, a connected item.
     Matching is on exact (type, id) strings; relationship names do not matter.
     """
-    checked: dict[Any, int] = {}
-    to_check: dict[Any, int] = {}
+    checked: dict[Key | None, int] = {}
+    to_check: dict[Key | None, int] = {}
     for index, obj in enumerate(included):
         k = key(obj)
         if _depends(primary, k, key):
@@ -432,7 +433,7 @@ def unconnected(primary: Mapping[str, Any], included: Sequence[Mapping[str, Any]
     return list(to_check.values())
 
 
-def _depends(obj: Mapping[str, Any], target: Any, key: Any) -> bool:
+def _depends(obj: Mapping[str, Any], target: Key | None, key: KeyOf) -> bool:
     """``isDependentObject``: whether any relationship of ``obj`` names ``target``."""
     if target is None:
         return False

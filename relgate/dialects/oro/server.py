@@ -34,6 +34,7 @@ from relgate.dialects.oro.rendering import OroWriter
 from relgate.dialects.oro.validation import check_relationship_document
 from relgate.dialects.wire import dumps
 from relgate.model import Batch, DeleteWhere, HttpRequest, HttpResponse, LinkageResult, One, Outcome, ProblemError, ResourceList
+from relgate.schema import Schema
 
 FILTERS_ONLY = frozenset({"filter"})
 
@@ -48,7 +49,7 @@ class OroRouter(Router):
 
 
 class OroServer(JsonApiServer):
-    def __init__(self, schema: Any, route: Route, server: ServerConfig, profile: JsonApiProfile = ORO) -> None:
+    def __init__(self, schema: Schema, route: Route, server: ServerConfig, profile: JsonApiProfile = ORO) -> None:
         super().__init__(schema, route, server, profile)
         self.router = OroRouter(schema, self.profile)
         self.planner = IncludedPlanner(schema, self.profile, self.writes)
