@@ -206,3 +206,19 @@ async def test_cross_dialect_order(example_config: Config, store_url: str) -> No
         assert r.status_code in (200, 204), r.text
         got = (await api.call("GET", f"/strapi/api/restaurants/{doc}?populate[categories][fields][0]=name"))["data"]["categories"]
         assert [e["name"] for e in got] == ["c1", "c5", "c4", "c2", "c3"]
+
+
+async def test_positions_on_an_unordered_relationship_are_checked_not_kept(example_config: Config, sqlite_url: str) -> None:
+    async with gateway(example_config, sqlite_url) as (gw, client):
+        api = Api(client, next(d.dialect for d in gw.doors if d.route.prefix == "/strapi/api").ids)
+        ann = (await api.call("POST", "/strapi/api/people", {"data": {"name": "Ann"}}, 201))["data"]["documentId"]
+        a = [(await api.call("POST", "/strapi/api/articles", {"data": {"title": f"a{i}"}}, 201))["data"]["documentId"] for i in range(3)]
+        await api.call("PUT", f"/strapi/api/people/{ann}", {"data": {"articles": [a[0]]}})
+        bad = {"articles": {"connect": [{"documentId": a[1], "position": {"before": a[2]}}]}}
+        e = (await api.call("PUT", f"/strapi/api/people/{ann}", {"data": bad}, 400))["error"]
+        assert e["message"].endswith("The relation with id 3 needs to be connected first.")
+        ok = {
+            "articles": {"connect": [{"documentId": a[2], "position": {"start": True}}, {"documentId": a[1], "position": {"before": a[0]}}]}
+        }
+        got = (await api.call("PUT", f"/strapi/api/people/{ann}?populate=articles", {"data": ok}))["data"]["articles"]
+        assert [x["title"] for x in got] == ["a0", "a1", "a2"]  # the store's order (by id): positions are not kept

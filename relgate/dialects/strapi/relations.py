@@ -273,10 +273,11 @@ class RelationParser:
         if not connects:
             return []
         index = {c.ident.key: i for i, c in enumerate(connects)}
-        forward = any(
-            isinstance(c.position, (Before, After)) and index.get(c.position.anchor.key, -1) > i for i, c in enumerate(connects)
-        )
-        if forward:
+        anchored = [i for i, c in enumerate(connects) if isinstance(c.position, (Before, After))]
+        forward = any(index.get(connects[i].position.anchor.key, -1) > i for i in anchored)  # type: ignore[union-attr]
+        # An unordered relationship keeps no positions, and the store places nothing there; the
+        # per-target form still has the anchors checked (Strapi orders, so checks, every to-many).
+        if forward or (anchored and not rel.ordered):
             targets = tuple(c.ident for c in connects)
             return [Add(ref, rel.name, targets, at=at, positions=tuple(c.position for c in connects))]
         return [Add(ref, rel.name, (c.ident,), c.position, at=c.ident.at) for c in connects]
