@@ -96,6 +96,9 @@ def test_filters_through_relations(qp: QueryParser) -> None:
     assert where(qp, "filters[articles][$notNull]=true") == Related("articles")
     assert where(qp, "filters[author][id][$null]=true", "articles") == Not(Related("author"))
     assert where(qp, "filters[$not][articles][title]=T") == Not(Related("articles", Cmp("title", "eq", "T")))
+    assert where(qp, "filters[articles][$and][0][title]=T&filters[articles][$and][1][author]=2") == Related(
+        "articles", And((Cmp("title", "eq", "T"), Related("author", Cmp("id", "eq", "2"))))
+    )
 
 
 def test_document_id_filters(qp: QueryParser) -> None:

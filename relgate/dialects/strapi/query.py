@@ -330,14 +330,16 @@ class QueryParser:
                 if f is not None:
                     items.append(f)
             elif key in rtype.relationships:
-                items.append(self._relation(key, value, rtype, here))
+                f = self._relation(key, value, rtype, here)
+                if f is not None:
+                    items.append(f)
             else:
                 raise invalid_key(key, here)
         if not items:
             return None
         return items[0] if len(items) == 1 else And(tuple(items))
 
-    def _relation(self, name: str, value: Any, rtype: ResourceType, here: str) -> Filter:
+    def _relation(self, name: str, value: Any, rtype: ResourceType, here: str) -> Filter | None:
         target = self.schema[rtype.relationships[name].target]
         if not isinstance(value, dict) or any(k.startswith("$") and k not in ("$and", "$or", "$not") for k in value):
             # filters[author][$eq]=1 / filters[author]=1 / filters[author][$null]=true: about the related id.
@@ -348,14 +350,14 @@ class QueryParser:
                 empty = _boolean(v, f"{here}.{op}") == (op == "$null")
                 return Not(Related(name)) if empty else Related(name)
             inner = self._field("id", value, target, here)
-            return Related(name, inner)
+            return None if inner is None else Related(name, inner)
         # filters[author][id][$null]=true: no related resource at all (Strapi joins, so a missing row has a null id).
         if set(value) == {"id"} and isinstance(value["id"], dict) and set(value["id"]) <= {"$null", "$notNull"} and len(value["id"]) == 1:
             ((op, v),) = value["id"].items()
             empty = _boolean(v, f"{here}.id.{op}") == (op == "$null")
             return Not(Related(name)) if empty else Related(name)
         inner = self._group(value, target, here)
-        return Related(name, inner)
+        return None if inner is None else Related(name, inner)  # an empty object filters nothing, as in Strapi
 
     def _field(self, name: str, value: Any, rtype: ResourceType, here: str) -> Filter | None:
         if isinstance(value, list):

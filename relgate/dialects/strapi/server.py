@@ -104,7 +104,7 @@ class StrapiServer:
         rtype = r.type
         if r.action == "find":
             query, view, paging = self.queries.read(params, rtype, listing=True)
-            return Intent(_batch([List(rtype.name, query)]), Plan("find", view, fmt, paging))
+            return Intent(Batch((List(rtype.name, query),)), Plan("find", view, fmt, paging))
         query, view, _ = self.queries.read(params, rtype, listing=False)
         if r.action == "create":
             ref = Ident(rtype.name, lid=NEW)
@@ -112,10 +112,10 @@ class StrapiServer:
             ops: list[Op] = [Create(ref, rtype.name, data.attributes, at=("data",))]
             ops.extend(self._relation_ops(ref, rtype, data.relations, creating=True))
             ops.append(Get(ref, query))
-            return Intent(_batch(ops), Plan("create", view, fmt))
+            return Intent(Batch(tuple(ops)), Plan("create", view, fmt))
         ref = self._ref(rtype, r.document or "")
         if r.action == "findOne":
-            return Intent(_batch([Get(ref, query)]), Plan("findOne", view, fmt))
+            return Intent(Batch((Get(ref, query),)), Plan("findOne", view, fmt))
         if r.action == "update":
             data = read_data(self._body(request), rtype, creating=False)
             # The Update (or, with no attribute to change, a bare existence check) also answers 404.
@@ -123,10 +123,10 @@ class StrapiServer:
             ops = [Update(ref, data.attributes, at=("data",)) if data.attributes else exists(ref)]
             ops.extend(self._relation_ops(ref, rtype, data.relations, creating=False))
             ops.append(Get(ref, query))
-            return Intent(_batch(ops), Plan("update", view, fmt))
+            return Intent(Batch(tuple(ops)), Plan("update", view, fmt))
         if self.v4_route:
-            return Intent(_batch([Get(ref, query), Delete(ref)]), Plan("delete", view, fmt, result=0))
-        return Intent(_batch([Delete(ref)]), Plan("delete", view, fmt))
+            return Intent(Batch((Get(ref, query), Delete(ref))), Plan("delete", view, fmt, result=0))
+        return Intent(Batch((Delete(ref),)), Plan("delete", view, fmt))
 
     def _body(self, request: HttpRequest) -> Any:
         if not request.body.strip():
@@ -224,10 +224,6 @@ class StrapiServer:
             return self.uids[rel.target] if rel is not None else self.uids[rtype.name]
 
         return RelationFacts(raw, row_id, uid)
-
-
-def _batch(ops: list[Op]) -> Batch:
-    return Batch(tuple(ops))
 
 
 def _lookup(items: tuple[Resource, ...], included: tuple[Resource, ...]) -> dict[tuple[str, str], Resource]:
