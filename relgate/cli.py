@@ -56,8 +56,11 @@ def serve(args: argparse.Namespace) -> int:
         config = dataclasses.replace(config, store_url=normalize_url(args.store))
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio enables TCP_NODELAY only on sockets whose proto says TCP,
+    # and without it keep-alive responses (headers, then body) stall on delayed ACKs (~40 ms).
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
