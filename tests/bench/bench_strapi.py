@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:
 from relgate.app import Gateway  # noqa: E402
 from relgate.config import load  # noqa: E402
 from relgate.dialects.strapi import StrapiServer  # noqa: E402
-from tests.bench.bench_store import fill, pg_database, spare  # noqa: E402
+from tests.bench.bench_store import fill, pg_database, report, spare  # noqa: E402
 
 
 async def timed(client: httpx.AsyncClient, requests: list[tuple[str, Any]]) -> float:
@@ -93,15 +93,6 @@ async def bench_backend(url: str, sizes: list[int], reps: int) -> dict[int, dict
     return out
 
 
-def report(backend: str, results: dict[int, dict[str, float]]) -> None:
-    sizes = sorted(results)
-    print(f"\n{backend}: median ms per request through the Gateway (one request = one transaction)")
-    print(f"  {'request':<22}" + "".join(f"{s:>12,}" for s in sizes) + f"{'ratio ' + str(sizes[-1]) + '/' + str(sizes[0]):>20}")
-    for op in results[sizes[0]]:
-        values = [results[s][op] for s in sizes]
-        print(f"  {op:<22}" + "".join(f"{v:>12.3f}" for v in values) + f"{values[-1] / values[0]:>20.2f}")
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10,100000")
@@ -112,11 +103,14 @@ async def main() -> None:
     for backend in args.backends.split(","):
         if backend == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
-                report("SQLite (file, WAL)", await bench_backend(f"sqlite+aiosqlite:///{tmp}/bench.db", sizes, args.reps))
+                report(
+                    "SQLite (file, WAL), whole requests through the Gateway",
+                    await bench_backend(f"sqlite+aiosqlite:///{tmp}/bench.db", sizes, args.reps),
+                )
         else:
             url, drop = await pg_database()
             try:
-                report("PostgreSQL", await bench_backend(url, sizes, args.reps))
+                report("PostgreSQL, whole requests through the Gateway", await bench_backend(url, sizes, args.reps))
             finally:
                 await drop()
 

@@ -1,5 +1,5 @@
-"""Shared helpers for the Strapi tests: a gateway over a fresh SQLite file, op descriptions,
-documentId placeholders and subset matching for golden exchanges."""
+"""Shared helpers for the Strapi tests: a gateway over a fresh store, op descriptions and
+documentId placeholders for golden exchanges (subset matching is JSON:API's helper)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ from relgate.model import (
     Start,
     Update,
 )
+from tests.dialects.jsonapi_support import subset
+
+__all__ = ["describe", "gateway", "subset", "substitute"]
 
 PLACEHOLDER = re.compile(r"\{\{doc:([a-z_]+):([^}]+)\}\}")
 
@@ -102,25 +105,3 @@ def describe(op: Op) -> str:
     if isinstance(op, Delete):
         return f"Delete({ident(op.ref)})"
     return repr(op)
-
-
-def subset(expected: Any, actual: Any, path: str = "$") -> list[str]:
-    """Differences where ``actual`` does not contain ``expected`` (dicts: keys; lists: same length)."""
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return [f"{path}: expected an object, got {actual!r}"]
-        out: list[str] = []
-        for k, v in expected.items():
-            if k not in actual:
-                out.append(f"{path}.{k}: missing")
-            else:
-                out.extend(subset(v, actual[k], f"{path}.{k}"))
-        return out
-    if isinstance(expected, list):
-        if not isinstance(actual, list) or len(actual) != len(expected):
-            return [f"{path}: expected {len(expected)} items, got {actual!r}"]
-        out = []
-        for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
-            out.extend(subset(e, a, f"{path}[{i}]"))
-        return out
-    return [] if expected == actual else [f"{path}: expected {expected!r}, got {actual!r}"]

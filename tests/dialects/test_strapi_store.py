@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from relgate.config import Config
-from relgate.model import Add, After, Batch, Before, Create, End, GetLinkage, Ident, ProblemError, Remove, Replace, SetOne, Start
+from relgate.model import Add, After, Before, End, GetLinkage, Ident, ProblemError, Remove, Replace, SetOne, Start
 from relgate.store import Store
+from tests.store.test_store import make, run
 
 
 @pytest.fixture
@@ -24,15 +25,6 @@ async def store(example_config: Config, store_url: str) -> AsyncIterator[Store]:
         yield s
     finally:
         await s.close()
-
-
-async def run(store: Store, *ops: Any) -> tuple[Any, ...]:
-    return (await store.execute(Batch(tuple(ops)))).results
-
-
-async def make(store: Store, type_: str, **attrs: Any) -> Ident:
-    (one,) = await run(store, Create(None, type_, attrs))
-    return one.item.ident
 
 
 async def linkage(store: Store, ref: Ident, rel: str) -> Any:
