@@ -202,6 +202,8 @@ class Create:
     attributes: Mapping[str, Any] = field(default_factory=dict)
     relationships: Mapping[str, Linkage] = field(default_factory=dict)
     at: Path = ()
+    returning: bool = True
+    """Read the resource back as this op's result; False when a later ``Get`` answers instead."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +214,8 @@ class Update:
     attributes: Mapping[str, Any] = field(default_factory=dict)
     relationships: Mapping[str, Linkage] = field(default_factory=dict)
     at: Path = ()
+    returning: bool = True
+    """Read the resource back as this op's result; False when a later ``Get`` answers instead."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +228,8 @@ class Upsert:
     attributes: Mapping[str, Any] = field(default_factory=dict)
     relationships: Mapping[str, Linkage] = field(default_factory=dict)
     at: Path = ()
+    returning: bool = True
+    """Read the resource back as this op's result; False when a later ``Get`` answers instead."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,13 +93,13 @@ class Store:
         reader = Reader(sess)
         if isinstance(op, Create):
             id_, _ = await writer.create(op)
-            return await self._after_write(reader, Ident(op.type, id_, at=op.at))
+            return await self._after_write(reader, op, Ident(op.type, id_, at=op.at))
         if isinstance(op, Upsert):
             id_, _ = await writer.upsert(op)
-            return await self._after_write(reader, Ident(op.type, id_, at=op.at))
+            return await self._after_write(reader, op, Ident(op.type, id_, at=op.at))
         if isinstance(op, Update):
             id_, _ = await writer.update(op)
-            return await self._after_write(reader, Ident(op.ref.type, id_, at=op.at))
+            return await self._after_write(reader, op, Ident(op.ref.type, id_, at=op.at))
         if isinstance(op, Delete):
             await writer.delete(op)
             return None
@@ -131,5 +131,8 @@ class Store:
             return await reader.aggregate(op)
         raise TypeError(f"not an operation: {op!r}")
 
-    async def _after_write(self, reader: Reader, ident: Ident) -> One:
+    async def _after_write(self, reader: Reader, op: Create | Update | Upsert, ident: Ident) -> One | None:
+        """The written resource as read back (all fields), unless the op says a later read answers."""
+        if not op.returning:
+            return None
         return await reader.get(Get(ident, Query()))

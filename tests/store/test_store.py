@@ -319,3 +319,19 @@ async def test_remove_with_require_present_refuses_strangers(store: Store) -> No
     assert await linkage(store, ann, "computers") == [c1.id]
     await run(store, Remove(ann, "computers", (c1,), require_present=True))
     assert await linkage(store, ann, "computers") == []
+
+
+async def test_a_write_can_skip_its_read_back(store: Store) -> None:
+    ann = await make(store, "people", name="Ann")
+    outcome = await store.execute(
+        Batch(
+            (
+                Update(ann, {"age": 5}, returning=False),
+                Create(Ident("people", lid="b"), "people", {"name": "Bob"}, returning=False),
+                Get(ann),
+            )
+        )
+    )
+    assert outcome.results[:2] == (None, None)
+    assert outcome.results[2].item.attributes["age"] == 5
+    assert ("people", "b") in outcome.lids

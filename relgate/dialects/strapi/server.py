@@ -109,7 +109,7 @@ class StrapiServer:
         if r.action == "create":
             ref = Ident(rtype.name, lid=NEW)
             data = read_data(self._body(request), rtype, creating=True)
-            ops: list[Op] = [Create(ref, rtype.name, data.attributes, at=("data",))]
+            ops: list[Op] = [Create(ref, rtype.name, data.attributes, at=("data",), returning=False)]
             ops.extend(self._relation_ops(ref, rtype, data.relations, creating=True))
             ops.append(Get(ref, query))
             return Intent(Batch(tuple(ops)), Plan("create", view, fmt))
@@ -118,9 +118,10 @@ class StrapiServer:
             return Intent(Batch((Get(ref, query),)), Plan("findOne", view, fmt))
         if r.action == "update":
             data = read_data(self._body(request), rtype, creating=False)
-            # The Update (or, with no attribute to change, a bare existence check) also answers 404.
-            # The check reads no linkage, which the store's Update result would (for every relationship).
-            ops = [Update(ref, data.attributes, at=("data",)) if data.attributes else exists(ref)]
+            # The Update (or, with no attribute to change, a bare existence check) also answers 404;
+            # the final Get answers, so the Update reads nothing back (its result would carry the
+            # linkage of every relationship).
+            ops = [Update(ref, data.attributes, at=("data",), returning=False) if data.attributes else exists(ref)]
             ops.extend(self._relation_ops(ref, rtype, data.relations, creating=False))
             ops.append(Get(ref, query))
             return Intent(Batch(tuple(ops)), Plan("update", view, fmt))
