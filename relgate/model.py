@@ -14,7 +14,7 @@ offending member; each dialect renders a path in its own way (a JSON Pointer for
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -273,75 +273,8 @@ class Add:
     position: Position | None = None
     at: Path = ()
     positions: tuple[Position, ...] = ()
-    """Optional: one position per target (``position`` is then None), see :meth:`placements`."""
-
-    def placements(self, is_member: Callable[[Ident], bool]) -> tuple[tuple[Ident, Position], ...]:
-        """The single placements that carry out an Add with per-target ``positions``.
-
-        Targets are placed one at a time in order, each at its own position (a present member
-        is moved).  An anchor may be another target of this op: a target whose anchor was a
-        member before the op is placed where that anchor stands at its turn; a target whose
-        anchor is a target that was *not* a member is placed after that anchor has been placed
-        (the anchor, with its own anchor chain, is pulled forward).  A chain of such forward
-        references to non-members that closes on itself is a circular reference.  A strict anchor that is
-        neither a member nor a target is an ``invalid-position`` problem; a non-strict one
-        sends its target to the end.  ``is_member(anchor)`` answers for the state before the
-        op; every anchor in the result is a member when its placement is applied.
-
-        This is the ordering Strapi's connect arrays have (``sortConnectArray``); it needs the
-        current members, so targets resolve it rather than codecs.
-        """
-        if len(self.positions) != len(self.targets):
-            raise ValueError("Add.placements needs one position per target")
-        index: dict[tuple[str, str, str], int] = {}
-        for i, t in enumerate(self.targets):
-            index.setdefault(t.key, i)
-        done = [False] * len(self.targets)
-        out: list[tuple[Ident, Position]] = []
-
-        def visit(i: int, branch: frozenset[tuple[str, str, str]]) -> None:
-            position = self.positions[i]
-            anchor = position.anchor if isinstance(position, (Before, After)) else None
-            member = anchor is not None and is_member(anchor)
-            if anchor is not None and not member and anchor.key in branch:
-                raise ProblemError(
-                    Problem(
-                        400,
-                        "invalid-position",
-                        "Circular position anchors",
-                        "The positions form a circle: an item is placed relative to an item that is placed relative to it.",
-                        at=anchor.at or None,
-                        meta={"reason": "circular"},
-                    )
-                )
-            if done[i]:
-                return
-            done[i] = True
-            target = self.targets[i]
-            if anchor is None or member:
-                out.append((target, position))
-                return
-            j = index.get(anchor.key)
-            if j is not None:
-                visit(j, branch | {target.key})
-                out.append((target, position))
-            elif getattr(position, "strict", True):
-                raise ProblemError(
-                    Problem(
-                        400,
-                        "invalid-position",
-                        "Invalid position",
-                        f"The anchor {anchor.type} '{anchor.id or anchor.lid}' is neither a member nor placed by this operation.",
-                        at=anchor.at or None,
-                        meta={"reason": "not-member"},
-                    )
-                )
-            else:
-                out.append((target, End()))
-
-        for i in range(len(self.targets)):
-            visit(i, frozenset())
-        return tuple(out)
+    """Optional: one position per target (``position`` is then None); targets carry these out
+    with :func:`relgate.ordering.placements`, which needs the current members."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ from relgate.model import (
     UpdateWhere,
     Upsert,
 )
+from relgate.ordering import placements
 from relgate.schema import Relationship, ResourceType
 from relgate.store.session import Session, chunks
 
@@ -265,7 +266,7 @@ class Writer:
         anchors = {p.anchor.key: p.anchor for p in op.positions if isinstance(p, (Before, After))}
         anchor_ids = {k: self.sess.db_id(target_type, self.sess.resolve(a)) if a.type == rel.target else None for k, a in anchors.items()}
         present = await self._present(Link.of(self.sess, rel), owner, [i for i in anchor_ids.values() if i is not None])
-        for target, position in op.placements(lambda a: anchor_ids.get(a.key) in present):
+        for target, position in placements(op, lambda a: anchor_ids.get(a.key) in present):
             await self.add(Add(op.ref, op.relationship, (target,), position, at=op.at))
 
     async def remove(self, op: Remove) -> None:
@@ -283,14 +284,7 @@ class Writer:
             self._check_present(op, rel, set(present))
         if not present:
             return
-        for part in chunks(present):
-            if link.join:
-                await self.sess.conn.execute(sa.delete(link.table).where(link.near == owner, link.far.in_(part)))
-            else:
-                values = {link.near.name: None}
-                if link.rank is not None:
-                    values[link.rank.name] = None
-                await self.sess.conn.execute(sa.update(link.table).where(link.near == owner, link.far.in_(part)).values(values))
+        await self._detach(link, owner, present)
         if op.delete_targets:
             table = self.sess.tables.of(target_type.name)
             for part in chunks(present):
@@ -427,14 +421,7 @@ class Writer:
         current = await self.sess.member_ids(rel, owner)
         wanted = set(ids)
         gone = [m for m in current if m not in wanted]
-        for part in chunks(gone):
-            if link.join:
-                await self.sess.conn.execute(sa.delete(link.table).where(link.near == owner, link.far.in_(part)))
-            else:
-                values = {link.near.name: None}
-                if link.rank is not None:
-                    values[link.rank.name] = None
-                await self.sess.conn.execute(sa.update(link.table).where(link.near == owner, link.far.in_(part)).values(values))
+        await self._detach(link, owner, gone)
         present = set(current) & wanted
         if link.rank is None:
             await self._attach(link, rel, owner, [i for i in ids if i not in present], [None] * (len(ids) - len(present)))
@@ -448,6 +435,17 @@ class Writer:
         await self._attach(
             link, rel, owner, [i for i in ids if i not in present], [k for i, k in zip(ids, keys, strict=True) if i not in present]
         )
+
+    async def _detach(self, link: Link, owner: Any, members: Sequence[Any]) -> None:
+        """Make ``members`` no longer members of ``owner``'s relationship (join rows go, FKs clear)."""
+        for part in chunks(list(members)):
+            if link.join:
+                await self.sess.conn.execute(sa.delete(link.table).where(link.near == owner, link.far.in_(part)))
+                continue
+            values = {link.near.name: None}
+            if link.rank is not None:
+                values[link.rank.name] = None
+            await self.sess.conn.execute(sa.update(link.table).where(link.near == owner, link.far.in_(part)).values(values))
 
     async def _present(self, link: Link, owner: Any, ids: Sequence[Any]) -> set[Any]:
         found: set[Any] = set()

@@ -13,7 +13,7 @@ the Gateway (ASGI in-process: Strapi codec, one store transaction, the answer):
 - ``connect after (move)``: the same member moved ``after`` the middle one;
 - ``connect start``: a new member at ``{start: true}``;
 - ``forward anchor``: ``connect: [{a, before: b}, {b, after: <middle>}]`` with a and b new,
-  the case resolved by ``Add.placements`` against the current members.
+  the case resolved by ``relgate.ordering.placements`` against the current members.
 
 It prints the median milliseconds per request and the ratio largest/smallest size; the goal
 is a ratio of at most 1.5 (the cost must not grow with the relationship's size).

@@ -1,4 +1,4 @@
-"""``Add.placements`` (the canonical per-target positions) against a port of Strapi's orderer.
+"""``relgate.ordering.placements`` (the canonical per-target positions) against a port of Strapi's orderer.
 
 Every worked example of reference §1.4/§1.5 and several thousand random connect arrays: the
 placements applied one by one must give exactly Strapi's list, and fail where Strapi fails.
@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from relgate.model import Add, After, Before, End, Ident, Position, ProblemError, Start
+from relgate.ordering import placements
 from tests.dialects.strapi_oracle import OrdererError, connect
 
 
@@ -30,7 +31,7 @@ def apply(initial: list[int], items: list[tuple[int, dict | None]], strict: bool
     op = Add(Ident("o", "1"), "rel", tuple(Ident("t", str(i)) for i, _ in items), positions=tuple(canonical(p, strict) for _, p in items))
     current = list(initial)
     members = {str(i) for i in initial}
-    for target, position in op.placements(lambda a: a.id in members):
+    for target, position in placements(op, lambda a: a.id in members):
         tid = int(target.id)  # type: ignore[arg-type]
         if tid in current:
             current.remove(tid)
