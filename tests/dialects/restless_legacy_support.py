@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -15,41 +14,13 @@ import httpx
 from relgate.app import Gateway
 from relgate.config import Config, Route, ServerConfig
 from relgate.dialects.restless_legacy import LegacyServer
-from relgate.model import HttpRequest, Ident
+from relgate.model import HttpRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXCHANGES = ROOT / "dialects" / "restless-legacy" / "exchanges"
 PREFIX = "/legacy/api"
 BASE = "http://relgate.test"
 JSON = {"Content-Type": "application/json"}
-
-
-def encode(value: Any) -> Any:
-    """Canonical values as compact JSON: Idents as ``"type/id"`` or ``"type/lid:x"``; dataclasses as
-    ``{"@": ClassName, field: value}`` without ``at`` and without fields left at their default."""
-    if isinstance(value, Ident):
-        return f"{value.type}/{value.id}" if value.id is not None else f"{value.type}/lid:{value.lid}"
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out: dict[str, Any] = {"@": type(value).__name__}
-        for f in dataclasses.fields(value):
-            if f.name == "at":
-                continue
-            v = getattr(value, f.name)
-            if f.default is not dataclasses.MISSING and v == f.default:
-                continue
-            if f.default_factory is not dataclasses.MISSING and v == f.default_factory():
-                continue
-            out[f.name] = encode(v)
-        return out
-    if isinstance(value, (frozenset, set)):
-        return sorted(encode(v) for v in value)
-    if isinstance(value, (tuple, list)):
-        return [encode(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): encode(v) for k, v in value.items()}
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
 
 
 def legacy_route(config: Config) -> Route:

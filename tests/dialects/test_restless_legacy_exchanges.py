@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 
 from relgate.config import Config
-from tests.dialects.restless_legacy_support import EXCHANGES, door, encode, gateway_client, request
+from tests.dialects.jsonapi_support import encode
+from tests.dialects.restless_legacy_support import EXCHANGES, door, gateway_client, request
 
 FILES = sorted(EXCHANGES.glob("*.json"))
 CHECKED_HEADERS = ("content-type", "location", "link", "allow")

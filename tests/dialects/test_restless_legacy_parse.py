@@ -10,7 +10,8 @@ import pytest
 from relgate.config import Config, ConfigError
 from relgate.dialects.restless_legacy import LegacyServer
 from relgate.model import ProblemError
-from tests.dialects.restless_legacy_support import codec, encode, request, with_options
+from tests.dialects.jsonapi_support import encode
+from tests.dialects.restless_legacy_support import codec, request, with_options
 
 PEOPLE_INCLUDE = {
     "@": "Query",
