@@ -26,13 +26,13 @@ import json
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from bench_store import pg_database  # the script's own folder is on sys.path
 
 from relgate.app import Gateway
 from relgate.config import load
@@ -154,22 +154,6 @@ async def bench_backend(url: str, people: int, per_person: int, reps: int) -> No
                 print(f"    statement count does not follow the page size (no N+1): {'ok' if no_n_plus_1 else 'NO'}")
                 assert one_search, "the relation filter must run as one EXISTS statement (page) plus its count"
                 assert no_n_plus_1, "statements per request must not grow with the page size"
-
-
-async def pg_database() -> tuple[str, Any]:
-    import asyncpg
-
-    name = f"relgate_bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(host="127.0.0.1", user="postgres", database="test")
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-
-    async def drop() -> None:
-        c = await asyncpg.connect(host="127.0.0.1", user="postgres", database="test")
-        await c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await c.close()
-
-    return f"postgresql+asyncpg://postgres@127.0.0.1/{name}", drop
 
 
 async def main() -> None:
