@@ -94,9 +94,15 @@ async def gateway(example_config: Config, sqlite_url: str) -> AsyncIterator[obje
 
 @pytest.fixture
 async def client(gateway: object) -> AsyncIterator[object]:
-    """An httpx client talking to the example gateway in-process (ASGI transport)."""
+    """An httpx client talking to the example gateway in-process (ASGI transport).
+
+    Every response of the ``/jsonapi`` front door is checked against the official JSON:API schema.
+    """
     import httpx
 
+    from tests.jsonapi_schema import validate_jsonapi_response
+
     transport = httpx.ASGITransport(app=gateway)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://relgate.test") as c:
+    hooks = {"response": [validate_jsonapi_response]}
+    async with httpx.AsyncClient(transport=transport, base_url="http://relgate.test", event_hooks=hooks) as c:
         yield c

@@ -91,3 +91,27 @@ def request_errors(kind: str, doc: Any, version: str = "1.1-draft") -> list[str]
     """Errors of a request document; ``kind`` is create_resource, update_resource or update_relationship."""
     validator = _validators(version)[f"schema_{kind}"]
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)]
+
+
+JSONAPI_PREFIX = "/jsonapi"
+
+
+def check_jsonapi_response(response: Any) -> None:
+    """httpx response hook: every document the ``/jsonapi`` front door emits must be valid JSON:API.
+
+    Installed on the test clients (``tests/conftest.py``, ``tests/dialects/jsonapi_support.py``,
+    the end-to-end tests), so no JSON:API response in the suite escapes the official schema.
+    """
+    if not response.request.url.path.startswith(JSONAPI_PREFIX):
+        return
+    if not response.headers.get("content-type", "").startswith("application/vnd.api+json"):
+        return
+    body = response.read()
+    if body:
+        assert_response_valid(json.loads(body))
+
+
+async def validate_jsonapi_response(response: Any) -> None:
+    """The same hook for async clients."""
+    await response.aread()
+    check_jsonapi_response(response)

@@ -15,6 +15,7 @@ import httpx
 from relgate.app import Gateway
 from relgate.config import Config, Route
 from relgate.model import HttpRequest, Ident
+from tests.jsonapi_schema import validate_jsonapi_response
 
 ROOT = Path(__file__).resolve().parents[2]
 EXCHANGES = ROOT / "dialects" / "jsonapi" / "exchanges"
@@ -73,7 +74,8 @@ def with_options(config: Config, options: Mapping[str, Any], prefix: str = PREFI
 async def gateway_client(config: Config, store_url: str) -> AsyncIterator[tuple[Gateway, httpx.AsyncClient]]:
     async with Gateway(dataclasses.replace(config, store_url=store_url)) as gw:
         transport = httpx.ASGITransport(app=gw)
-        async with httpx.AsyncClient(transport=transport, base_url="http://relgate.test") as client:
+        hooks = {"response": [validate_jsonapi_response]}
+        async with httpx.AsyncClient(transport=transport, base_url="http://relgate.test", event_hooks=hooks) as client:
             yield gw, client
 
 

@@ -18,9 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.jsonapi_schema import check_jsonapi_response
+
 ROOT = Path(__file__).resolve().parents[2]
 JSONAPI = "application/vnd.api+json"
 H = {"Content-Type": JSONAPI, "Accept": JSONAPI}
+HOOKS = {"response": [check_jsonapi_response]}
 
 
 class Served:
@@ -96,7 +99,7 @@ def test_default_serve_uses_the_example_and_a_sqlite_file_in_the_working_directo
 
 
 def test_relationship_lifecycle_over_http(served_sqlite: Served) -> None:
-    with httpx.Client(base_url=served_sqlite.url + "/jsonapi", headers=H, timeout=10) as http:
+    with httpx.Client(base_url=served_sqlite.url + "/jsonapi", headers=H, timeout=10, event_hooks=HOOKS) as http:
         r = http.post("/people", json={"data": {"type": "people", "attributes": {"name": "Ann", "age": 33}}})
         assert r.status_code == 201, r.text
         person = r.json()["data"]
@@ -134,7 +137,7 @@ def test_serve_on_postgresql(workdir: Path, pg_url: str) -> None:
     served = start("--store", plain, cwd=workdir)
     try:
         assert "postgresql+asyncpg://" in served.banner[0]
-        with httpx.Client(base_url=served.url + "/jsonapi", headers=H, timeout=10) as http:
+        with httpx.Client(base_url=served.url + "/jsonapi", headers=H, timeout=10, event_hooks=HOOKS) as http:
             r = http.post("/restaurants", json={"data": {"type": "restaurants", "attributes": {"name": "R"}}})
             assert r.status_code == 201, r.text
             rid = r.json()["data"]["id"]
