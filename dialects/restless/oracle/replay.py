@@ -7,6 +7,7 @@ Not part of relgate's tests (it needs flask-restless-ng, which relgate does not 
 Starts a fresh :mod:`ng_app` server on a free port (the person API's two flags on|off),
 replays every ``/restless/api`` step with the prefix mapped to NG's ``/api`` (other front doors'
 steps are skipped), and prints relgate's expected status next to NG's, with NG's error details.
+When a step expects a list of resources (``"data": [{"id": ...}, ...]``), NG's ids are compared too.
 """
 
 from __future__ import annotations
@@ -51,6 +52,21 @@ def details(text: str) -> str:
         return f"HTML {lines[-1][:60]}" if lines else ""
 
 
+def expected_ids(step: dict) -> list[str] | None:
+    data = step["response"].get("body", {}).get("data")
+    if not isinstance(data, list) or not all(isinstance(d, dict) and "id" in d for d in data):
+        return None
+    return [d["id"] for d in data]
+
+
+def ng_ids(text: str) -> list[str] | None:
+    try:
+        data = json.loads(text)["data"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return [d.get("id") for d in data] if isinstance(data, list) else None
+
+
 def main(path: str, flags: str) -> int:
     port = free_port()
     app = Path(__file__).with_name("ng_app.py")
@@ -72,6 +88,12 @@ def main(path: str, flags: str) -> int:
             status, text = call(port, step["request"])
             want = step["response"]["status"]
             ok = status == want
+            ids = expected_ids(step)
+            if ok and ids is not None:
+                got = ng_ids(text)
+                ok = got == ids
+                if not ok:
+                    print(f"     ids: relgate {ids} ng {got}")
             same += ok
             differ += not ok
             note = f"  [ng: {details(text)}]" if status >= 400 else ""

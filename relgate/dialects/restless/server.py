@@ -9,6 +9,8 @@ few request-handling rules of flask-restless-ng that are not document format.
 - ``PATCH /{collection}/{id}`` whose ``data.id`` is a JSON number: 409, as NG compares the id
   with the URL segment as a string (linkage ids may be numbers; the primary id may not).
 - The 403s of the two flags carry NG's wording, followed by the relationship's name.
+- Collections and to-many related collections take NG's ``filter[objects]`` and ``sort=0``
+  (:mod:`relgate.dialects.restless.query`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from relgate.dialects.jsonapi.negotiation import JSONAPI_MEDIA_TYPE, check_accep
 from relgate.dialects.jsonapi.query import SINGLE
 from relgate.dialects.jsonapi.routes import Endpoint
 from relgate.dialects.jsonapi.writes import WriteBuilder
+from relgate.dialects.restless.query import RestlessQueryParser
 from relgate.dialects.wire import query_pairs
 from relgate.model import (
     Batch,
@@ -84,6 +87,7 @@ class RestlessWrites(WriteBuilder):
 class RestlessServer(JsonApiServer):
     def __init__(self, schema: Schema, route: Route, server: ServerConfig, profile: JsonApiProfile) -> None:
         super().__init__(schema, route, server, profile)
+        self.queries = RestlessQueryParser(schema, self.profile.dialect, server)
         names = {t.name: t.name_in(self.profile.dialect) for t in schema.types.values()}
         self.writes = RestlessWrites(route, self.profile, names)
         renamed = sorted((n for n, d in names.items() if n != d), key=len, reverse=True)
