@@ -317,3 +317,10 @@ async def test_filters_run_on_the_store(example_config: Config, store_url: str) 
         q = json.dumps({"filters": [has_apple]})
         legacy = await client.get(f"/legacy/api/person?q={quote(q)}")
         assert legacy.status_code == 200 and [o["id"] for o in legacy.json()["objects"]] == [1, 2]
+
+
+async def test_query_errors_use_the_front_doors_type_names(example_config: Config, sqlite_url: str) -> None:
+    async with gateway_client(example_config, sqlite_url) as (_, client):
+        r = await client.get("/restless/api/person?sort=bogus", headers={"accept": "application/vnd.api+json"})
+        assert r.status_code == 400
+        assert "'person'" in r.json()["errors"][0]["detail"] and "'people'" not in r.json()["errors"][0]["detail"]

@@ -71,6 +71,7 @@ class QueryParser:
 
     def __init__(self, schema: Schema, dialect: str, server: ServerConfig) -> None:
         self.schema = schema
+        self.dialect = dialect
         self.accepted = schema.accepted_for(dialect)
         self.default_size = server.default_page_size
         self.max_size = server.max_page_size
@@ -160,7 +161,11 @@ class QueryParser:
             for step in path:
                 rel = rtype.relationships.get(step)
                 if rel is None:
-                    issues.add(bad_parameter("include", f"'{item}' is not an include path: '{rtype.name}' has no relationship '{step}'."))
+                    issues.add(
+                        bad_parameter(
+                            "include", f"'{item}' is not an include path: '{rtype.name_in(self.dialect)}' has no relationship '{step}'."
+                        )
+                    )
                     break
                 rtype = self.schema[rel.target]
             else:
@@ -195,7 +200,7 @@ class QueryParser:
             if ok and path[-1] != "id" and path[-1] not in current.attributes:
                 ok = False
             if not ok or not all(path):
-                issues.add(bad_parameter("sort", f"Cannot sort '{rtype.name}' by '{item}'.", "Unsupported sort field"))
+                issues.add(bad_parameter("sort", f"Cannot sort '{rtype.name_in(self.dialect)}' by '{item}'.", "Unsupported sort field"))
                 continue
             keys.append(SortKey(path, descending))
         return tuple(keys)
@@ -212,7 +217,7 @@ class QueryParser:
         for step in path[:-1]:
             rel = current.relationships.get(step)
             if rel is None:
-                issues.add(bad_parameter(name, f"'{current.name}' has no relationship '{step}'."))
+                issues.add(bad_parameter(name, f"'{current.name_in(self.dialect)}' has no relationship '{step}'."))
                 return None
             chain.append(step)
             current = self.schema[rel.target]
@@ -223,7 +228,7 @@ class QueryParser:
             current = self.schema[current.relationships[last].target]
             field = "id"
         elif last != "id" and last not in current.attributes:
-            issues.add(bad_parameter(name, f"'{current.name}' has no field '{last}' to filter on."))
+            issues.add(bad_parameter(name, f"'{current.name_in(self.dialect)}' has no field '{last}' to filter on."))
             return None
         try:
             value = self._value(current, field, op, raw)
