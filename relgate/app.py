@@ -50,13 +50,17 @@ class FrontDoor:
             headers=headers,
             base=root,
         )
+        head = request.method == "HEAD"
+        if head:
+            # HEAD is GET without the body (RFC 9110 §9.3.2), for every dialect alike.
+            request = HttpRequest("GET", request.path, request.query, request.headers, b"", request.base)
         try:
             body = await self._read_body(headers, receive)
             request = HttpRequest(request.method, request.path, request.query, request.headers, body, request.base)
             response = await self.handle(request)
         except ProblemError as error:
             response = self.dialect.render_error(error, request)
-        await _send(send, response)
+        await _send(send, response, head=head)
 
     async def handle(self, request: HttpRequest) -> HttpResponse:
         try:
@@ -106,12 +110,13 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return out
 
 
-async def _send(send: Send, response: HttpResponse) -> None:
+async def _send(send: Send, response: HttpResponse, *, head: bool = False) -> None:
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
-    if response.status not in (204, 304) or response.body:
+    bodiless = response.status in (204, 304)
+    if not bodiless or response.body:
         headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": response.body if response.status not in (204, 304) else b""})
+    await send({"type": "http.response.body", "body": b"" if bodiless or head else response.body})
 
 
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:

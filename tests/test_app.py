@@ -47,3 +47,18 @@ async def test_body_over_the_limit_is_413_even_without_content_length(example_co
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gw), base_url="http://t") as c:
             listing = await c.get("/jsonapi/people")
         assert listing.json()["data"] == []
+
+
+async def test_head_is_get_without_a_body(client: httpx.AsyncClient) -> None:
+    await client.post(
+        "/jsonapi/people",
+        json={"data": {"type": "people", "attributes": {"name": "Ann"}}},
+        headers={"content-type": "application/vnd.api+json"},
+    )
+    get = await client.get("/jsonapi/people/1")
+    head = await client.head("/jsonapi/people/1")
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-length"] == str(len(get.content))
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert (await client.head("/jsonapi/people/999")).status_code == 404
+    assert (await client.head("/strapi/api/people")).status_code == 200
