@@ -1,6 +1,7 @@
 """Content negotiation (JSON:API 1.1 §content-negotiation, 1.0 for strict profiles).
 
-Request ``Content-Type`` (checked only when the request has a body) -> 415; ``Accept`` -> 406.
+Request ``Content-Type`` -> 415 (required when the request has a body; without one only a JSON:API
+media type is checked); ``Accept`` -> 406.
 Extensions are negotiated per endpoint: the operations endpoint supports the Atomic extension
 and requires it; every other endpoint supports none.  Unknown ``profile`` URIs are ignored, as
 the specification requires.
@@ -115,6 +116,17 @@ def check_content_type(request: HttpRequest, mode: str, supported_ext: frozenset
     if missing:
         raise unsupported_media_type(f"This endpoint requires the extension {', '.join(repr(u) for u in missing)}: send '{expected}'.")
     return ext
+
+
+def check_declared_content_type(request: HttpRequest, mode: str, supported_ext: frozenset[str]) -> None:
+    """The Content-Type of a request without a document: a JSON:API media type there is checked
+    like any other (1.1: a request that "specifies the header Content-Type: application/vnd.api+json"
+    with other parameters or an unsupported ``ext`` is 415, with or without a body); another media
+    type, or none, says nothing about JSON:API and is ignored."""
+    raw = request.header("content-type")
+    media = parse_media_type(raw) if raw else None
+    if media is not None and media.essence == JSONAPI_MEDIA_TYPE:
+        check_content_type(request, mode, supported_ext, frozenset())
 
 
 def check_accept(request: HttpRequest, mode: str, supported_ext: frozenset[str]) -> None:

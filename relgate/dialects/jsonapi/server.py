@@ -2,10 +2,10 @@
 
 Order of checks for every request: the URL (404), the method (405 with ``Allow``; a POST or
 DELETE to a to-one relationship URL is the profile's 403/405), ``Accept`` (406),
-``Content-Type`` of a request with a body (415), query parameters (400, ``source.parameter``),
-the document (400/403/409 with ``source.pointer``).  Problems found by the store later (404 for a
-missing related resource, 409 for a taken unique value or id) point into the document through
-the ``at`` the ops carry.
+``Content-Type`` (415; on a request without a document only when it names the JSON:API media
+type), query parameters (400, ``source.parameter``), the document (400/403/409 with
+``source.pointer``).  Problems found by the store later (404 for a missing related resource, 409
+for a taken unique value or id) point into the document through the ``at`` the ops carry.
 
 Subclass :class:`JsonApiServer` (Oro) to handle a request's top-level ``included``: override
 :meth:`JsonApiServer.included_ops`.
@@ -22,7 +22,7 @@ from relgate.dialects import Intent
 from relgate.dialects.jsonapi import atomic
 from relgate.dialects.jsonapi.documents import DocumentReader, LidScope, ResourceInput
 from relgate.dialects.jsonapi.errors import Issues, error_object, invalid, method_not_allowed
-from relgate.dialects.jsonapi.negotiation import check_accept, check_content_type, content_type
+from relgate.dialects.jsonapi.negotiation import check_accept, check_content_type, check_declared_content_type, content_type
 from relgate.dialects.jsonapi.profile import ATOMIC_EXT, JSONAPI_1_1, JsonApiProfile
 from relgate.dialects.jsonapi.query import COLLECTION, EMPTY_ARGS, NOTHING, SINGLE, QueryArgs, QueryParser
 from relgate.dialects.jsonapi.rendering import DocumentWriter
@@ -122,6 +122,8 @@ class JsonApiServer:
             doc = load_json(request.body, max_depth=self.max_depth)
             if not isinstance(doc, Mapping):
                 raise ProblemError(invalid((), "The request document must be a JSON object."))
+        else:
+            check_declared_content_type(request, mode, supported)
         pairs = query_pairs(request.query)
         root = self.root(request)
         handler = getattr(self, f"_{endpoint.kind}_{method.lower()}")
