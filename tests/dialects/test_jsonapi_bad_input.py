@@ -190,13 +190,14 @@ CASES: list[tuple[str, str, str, dict[str, str], bytes, int, dict[str, str]]] = 
         {"pointer": "/data/2"},
     ),
     (
-        "resource identifier without type",
-        "POST",
-        "/jsonapi/people/1/relationships/articles",
+        # (on a relationship URL the type is implied: test_untyped_members_on_relationship_urls)
+        "resource identifier without type in inline linkage",
+        "PATCH",
+        "/jsonapi/people/1",
         H,
-        body({"data": [{"id": "2"}]}),
+        body({"data": {"type": "people", "id": "1", "relationships": {"articles": {"data": [{"id": "2"}]}}}}),
         400,
-        {"pointer": "/data/0"},
+        {"pointer": "/data/relationships/articles/data/0"},
     ),
     (
         "identifier with id and lid",
@@ -296,3 +297,22 @@ async def test_several_problems_in_one_document_are_all_reported(example_config:
             "/data/relationships/articles/data",
             "/data/relationships/computers/data",
         ]
+
+
+async def test_untyped_members_on_relationship_urls(example_config: Config, sqlite_url: str) -> None:
+    """devour-client removes members with ``destroy([{id}])``: on a relationship URL the identifier's
+    type is the relationship's target, for DELETE, POST and PATCH; a wrong type is still 409."""
+    async with gateway_client(example_config, sqlite_url) as (_gw, client):
+        await seed(client)
+        rel = "/jsonapi/people/1/relationships/articles"
+        assert (await client.request("DELETE", rel, content=body({"data": [{"id": "1"}], "meta": {}}), headers=H)).status_code == 204
+        assert (await client.get(rel, headers=H)).json()["data"] == []
+        assert (await client.post(rel, content=body({"data": [{"id": "2"}, {"id": "1"}]}), headers=H)).status_code == 204
+        assert (await client.patch(rel, content=body({"data": [{"id": "1"}]}), headers=H)).status_code == 204
+        assert (await client.get(rel, headers=H)).json()["data"] == [{"type": "articles", "id": "1"}]
+        r = await client.patch("/jsonapi/articles/2/relationships/author", content=body({"data": {"id": "1"}}), headers=H)
+        assert r.status_code == 204
+        assert (await client.get("/jsonapi/articles/2/relationships/author", headers=H)).json()["data"] == {"type": "people", "id": "1"}
+        r = await client.request("DELETE", rel, content=body({"data": [{"id": "9"}, {"type": "people", "id": "1"}]}), headers=H)
+        assert r.status_code == 409
+        assert [e["source"]["pointer"] for e in r.json()["errors"]] == ["/data/1/type"]

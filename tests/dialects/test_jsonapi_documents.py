@@ -134,6 +134,32 @@ def test_profile_switches(example_config: Config) -> None:
     assert problems(issues) == [(400, "type-mismatch", ("data", "type"))]
 
 
+def test_untyped_relationship_members_take_the_relationships_target_type(example_config: Config) -> None:
+    """devour-client's relationship DELETE sends ``{"id": …}`` only: with the profile switch (on for
+    the jsonapi front door) a relationship URL's document may leave ``type`` out; inline linkage and
+    a profile without the switch still need it."""
+    people = example_config.schema["people"]
+    articles, author = people.relationships["articles"], example_config.schema["articles"].relationships["author"]
+    lenient = reader(example_config, untyped_relationship_members=True)
+    issues = Issues()
+    doc = {"data": [{"id": "2"}, {"type": "article", "id": "3"}]}
+    assert lenient.relationship_document(doc, articles, issues) == (Ident("articles", "2"), Ident("articles", "3"))
+    assert lenient.relationship_document({"data": {"id": "1"}}, author, issues) == Ident("people", "1")
+    assert not issues
+    # the implied type does not lift the other identifier rules
+    assert lenient.relationship_document({"data": [{"id": 2}, {"lid": "x"}, {"id": "2"}, {"id": "2"}]}, articles, issues) == (
+        Ident("articles", "2"),
+    )
+    assert problems(issues) == [(400, "invalid", ("data", 0, "id")), (400, "invalid", ("data", 1, "lid")), (400, "invalid", ("data", 3))]
+    issues = Issues()
+    assert reader(example_config).relationship_document(doc, articles, issues) == (Ident("articles", "3"),)
+    assert problems(issues) == [(400, "invalid", ("data", 0))]
+    _, issues = read(
+        example_config, {"type": "people", "relationships": {"articles": {"data": [{"id": "2"}]}}}, untyped_relationship_members=True
+    )
+    assert problems(issues) == [(400, "invalid", ("data", "relationships", "articles", "data", 0))]
+
+
 def test_update_rule(example_config: Config) -> None:
     r = reader(example_config)
     people = example_config.schema["people"]

@@ -104,15 +104,23 @@ class DocumentReader:
 
     # --- identifiers -----------------------------------------------------------------------------
 
-    def identifier(self, obj: Any, at: Path, issues: Issues, *, expected: ResourceType | None, lids: LidScope | None) -> Ident | None:
-        """A resource identifier object at ``at``; ``lids=None`` means lids are not allowed here."""
+    def identifier(
+        self, obj: Any, at: Path, issues: Issues, *, expected: ResourceType | None, lids: LidScope | None, implied_type: bool = False
+    ) -> Ident | None:
+        """A resource identifier object at ``at``; ``lids=None`` means lids are not allowed here.
+
+        ``implied_type``: a missing ``type`` means ``expected`` (the URL already names it).
+        """
         if not isinstance(obj, Mapping):
             issues.add(invalid(at, "A resource identifier object must be an object with 'type' and 'id'.", "Invalid identifier"))
             return None
         if "type" not in obj:
-            issues.add(invalid(at, "A resource identifier object needs a 'type'.", "Invalid identifier"))
-            return None
-        rtype = self.resolve_type(obj["type"], (*at, "type"), expected, issues)
+            if not (implied_type and expected is not None):
+                issues.add(invalid(at, "A resource identifier object needs a 'type'.", "Invalid identifier"))
+                return None
+            rtype: ResourceType | None = expected
+        else:
+            rtype = self.resolve_type(obj["type"], (*at, "type"), expected, issues)
         if rtype is None:
             return None
         has_id, has_lid = "id" in obj, "lid" in obj
@@ -169,8 +177,13 @@ class DocumentReader:
 
     # --- linkage ---------------------------------------------------------------------------------
 
-    def linkage(self, value: Any, rel: Relationship, at: Path, issues: Issues, *, lids: LidScope | None) -> Linkage:
-        """The linkage ``value`` (at ``at``) for ``rel``: an Ident or None, or a tuple of Idents."""
+    def linkage(
+        self, value: Any, rel: Relationship, at: Path, issues: Issues, *, lids: LidScope | None, implied_type: bool = False
+    ) -> Linkage:
+        """The linkage ``value`` (at ``at``) for ``rel``: an Ident or None, or a tuple of Idents.
+
+        ``implied_type``: identifiers without ``type`` are of the relationship's target type.
+        """
         target = self.schema[rel.target]
         label = f"'{rel.name}'"
         if not rel.many:
@@ -179,7 +192,7 @@ class DocumentReader:
             if isinstance(value, list):
                 issues.add(invalid(at, f"{label} is a to-one relationship: give one resource identifier object or null, not an array."))
                 return None
-            return self.identifier(value, at, issues, expected=target, lids=lids)
+            return self.identifier(value, at, issues, expected=target, lids=lids, implied_type=implied_type)
         if value is None:
             issues.add(invalid(at, f"{label} is a to-many relationship: it cannot be null (use [] to empty it)."))
             return ()
@@ -189,7 +202,7 @@ class DocumentReader:
         out: list[Ident] = []
         seen: dict[tuple[str, str, str], int] = {}
         for i, item in enumerate(value):
-            ident = self.identifier(item, (*at, i), issues, expected=target, lids=lids)
+            ident = self.identifier(item, (*at, i), issues, expected=target, lids=lids, implied_type=implied_type)
             if ident is None:
                 continue
             if ident.key in seen:
@@ -207,14 +220,18 @@ class DocumentReader:
         return tuple(out)
 
     def relationship_document(self, doc: Any, rel: Relationship, issues: Issues, *, lids: LidScope | None = None, at: Path = ()) -> Linkage:
-        """The ``data`` of a relationship endpoint request (``{"data": ...}``)."""
+        """The ``data`` of a relationship endpoint request (``{"data": ...}``).
+
+        The URL names the relationship, so with the profile's ``untyped_relationship_members`` an
+        identifier may leave out ``type`` (devour-client's relationship DELETE sends ``{"id": …}``).
+        """
         if not isinstance(doc, Mapping):
             issues.add(invalid(at, "The request document must be a JSON object."))
             return None
         if "data" not in doc:
             issues.add(invalid(at, "The request document needs a top-level 'data' member."))
             return None
-        return self.linkage(doc["data"], rel, (*at, "data"), issues, lids=lids)
+        return self.linkage(doc["data"], rel, (*at, "data"), issues, lids=lids, implied_type=self.profile.untyped_relationship_members)
 
     # --- resource objects ------------------------------------------------------------------------
 

@@ -70,6 +70,10 @@ class JsonApiProfile:
     """Accept JSON:API 1.1 local ids (``lid``)."""
     client_id_styles: frozenset[str] = frozenset({"uuid", "string"})
     """Id styles whose resources may be created with a client-generated ``id`` (others: 403)."""
+    untyped_relationship_members: bool = False
+    """On a relationship URL (PATCH/POST/DELETE ``/{type}/{id}/relationships/{rel}``) an identifier
+    without ``type`` is of the relationship's target type (devour-client's ``destroy`` of members
+    sends ``{"id": …}`` only).  Off: such an identifier is 400, as everywhere else."""
     duplicate_linkage: Literal["reject", "collapse"] = "reject"
     """A resource identifier repeated in one linkage array: 400 pointing at the repeat, or
     silently keep the first."""
@@ -141,9 +145,11 @@ _OPTION_FIELDS = frozenset(
         "version", "media_type_params", "atomic", "operations_path", "relationship_segments",
         "relationship_reads", "relationship_writes", "to_one_add_remove_status", "type_mismatch_status",
         "update_status", "relationship_update_status", "integer_ids_in_linkage", "lid", "client_id_styles",
+        "untyped_relationship_members",
         "duplicate_linkage", "replace_policy", "remove_policy", "replace_default", "remove_default", "total_meta",
     }
 )  # fmt: skip
 
-JSONAPI_1_1 = JsonApiProfile()
-"""The ``jsonapi`` dialect: JSON:API 1.1 with Atomic Operations and ``lid``."""
+JSONAPI_1_1 = JsonApiProfile(untyped_relationship_members=True)
+"""The ``jsonapi`` dialect: JSON:API 1.1 with Atomic Operations and ``lid``, taking identifiers
+without ``type`` on relationship URLs (what real clients send, see the dialect's README)."""
