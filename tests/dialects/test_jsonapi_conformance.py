@@ -240,3 +240,33 @@ async def test_content_type_rules_apply_to_requests_without_a_body(client: Any) 
     for headers in ({}, {"Content-Type": "text/plain"}, {"Content-Type": JSONAPI}, {"Content-Type": f'{JSONAPI};profile="https://p.test"'}):
         r = await client.get("/jsonapi/people/1", headers=headers)
         assert r.status_code == 200, (headers, r.text)
+
+
+AH = {"Content-Type": ATOMIC, "Accept": ATOMIC}
+
+
+@pytest.mark.parametrize("target", [{"ref": {"type": "people", "id": "1"}}, {"href": "/people/1"}], ids=["ref", "href"])
+async def test_atomic_update_data_naming_another_resource_by_lid_is_a_conflict(target: dict[str, Any], client: Any) -> None:
+    """ATOMIC: the ``ref``/``href`` names the resource to update; ``data`` that names another one (here
+    the lid of a resource created before) must not silently update that other one."""
+    await _seed(client)
+    ops = [
+        {"op": "add", "data": {"type": "people", "lid": "new", "attributes": {"name": "New"}}},
+        {"op": "update", **target, "data": {"type": "people", "lid": "new", "attributes": {"age": 99}}},
+    ]
+    r = await client.post("/jsonapi/operations", content=json.dumps({"atomic:operations": ops}), headers=AH)
+    assert r.status_code == 409, r.text
+    (error,) = r.json()["errors"]
+    assert error["source"]["pointer"] == "/atomic:operations/1/data"
+    r = await client.get("/jsonapi/people?fields[people]=name,age")
+    assert [p["attributes"] for p in r.json()["data"]] == [{"name": "Alice", "age": None}, {"name": "Bob", "age": None}]
+
+
+async def test_atomic_request_with_errors_member_is_refused(client: Any) -> None:
+    """ATOMIC §document-structure: with ``atomic:operations`` present, ``errors`` MUST NOT be."""
+    await _seed(client)
+    doc = {"atomic:operations": [{"op": "remove", "ref": {"type": "people", "id": "2"}}], "errors": []}
+    r = await client.post("/jsonapi/operations", content=json.dumps(doc), headers=AH)
+    assert r.status_code == 400, r.text
+    assert [e["source"] for e in r.json()["errors"]] == [{"pointer": "/errors"}]
+    assert (await client.get("/jsonapi/people/2")).status_code == 200

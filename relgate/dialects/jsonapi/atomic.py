@@ -72,7 +72,7 @@ class AtomicParser:
     def parse(self, doc: Mapping[str, Any], root: str, host: str | None = None) -> AtomicPlan:
         """The plan of an atomic request document (``root``/``host`` resolve absolute hrefs)."""
         issues = Issues()
-        for member in ("data", "included", RESULTS):
+        for member in ("data", "included", RESULTS, "errors"):
             if member in doc:
                 issues.add(invalid((member,), f"An Atomic Operations request must not contain '{member}'."))
         if OPERATIONS not in doc:
@@ -144,7 +144,7 @@ class AtomicParser:
             res = self.reader.resource(data, data_at, issues, rule="update", expected=target.type, lids=lids, expected_id=expected_id)
             if res is None:
                 return None
-            if target.ref is not None and target.ref.lid is not None and res.lid != target.ref.lid:
+            if target.ref is not None and res.ref is not None and res.ref.key != target.ref.key:
                 issues.add(
                     Problem(
                         409,
