@@ -26,6 +26,9 @@ def test_parse_media_type() -> None:
     assert parse_media_type("not a media type") is None
     assert parse_media_type(f"{J}; ext") is None
     assert parse_media_type(f'{J};ext="a\\"b"').param("ext") == 'a"b'  # type: ignore[union-attr]
+    # RFC 9110 §5.6.6: parameters = *( OWS ";" OWS [ parameter ] ) -- an empty parameter is no parameter.
+    assert parse_media_type(f"{J};") == parse_media_type(J)
+    assert parse_media_type(f'{J} ; ;ext="https://a.test/x"; ').uris("ext") == frozenset({"https://a.test/x"})  # type: ignore[union-attr]
 
 
 def test_split_header_list_keeps_commas_inside_quotes() -> None:
@@ -40,6 +43,7 @@ def test_split_header_list_keeps_commas_inside_quotes() -> None:
         (f'{J};ext="{ATOMIC_EXT}"', "ext-profile", ATOMIC, ATOMIC, ATOMIC),
         (f'{J}; ext="{ATOMIC_EXT}"', "ext-profile", ATOMIC, ATOMIC, ATOMIC),
         (f"{J}; charset=utf-8", "any", NONE, NONE, NONE),
+        (f"{J};", "ext-profile", NONE, NONE, NONE),
     ],
 )
 def test_content_type_accepted(value: str, mode: str, supported: frozenset[str], required: frozenset[str], ext: frozenset[str]) -> None:

@@ -19,6 +19,7 @@ JSONAPI_MEDIA_TYPE = "application/vnd.api+json"
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _PARAM = re.compile(rf'\s*;\s*({_TOKEN})\s*=\s*("(?:[^"\\]|\\.)*"|[^;,\s]*)\s*')
 _TYPE = re.compile(rf"\s*({_TOKEN})/({_TOKEN})\s*")
+_EMPTY_PARAM = re.compile(r"\s*;\s*(?=;|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +46,17 @@ class MediaType:
 
 
 def parse_media_type(text: str) -> MediaType | None:
-    """One media type (``type/subtype *(OWS ";" OWS parameter)``), or None when malformed."""
+    """One media type (``type/subtype *(OWS ";" OWS [parameter])``, RFC 9110 §5.6.6), or None when malformed."""
     m = _TYPE.match(text)
     if m is None:
         return None
     params: list[tuple[str, str]] = []
     pos = m.end()
     while pos < len(text):
+        empty = _EMPTY_PARAM.match(text, pos)
+        if empty is not None:
+            pos = empty.end()
+            continue
         p = _PARAM.match(text, pos)
         if p is None:
             return None
