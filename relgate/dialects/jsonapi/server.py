@@ -21,6 +21,7 @@ from relgate.config import Route, ServerConfig
 from relgate.dialects import Intent
 from relgate.dialects.jsonapi import atomic
 from relgate.dialects.jsonapi.documents import DocumentReader, LidScope, ResourceInput
+from relgate.dialects.jsonapi.duplicates import duplicate_members
 from relgate.dialects.jsonapi.errors import Issues, error_object, invalid, method_not_allowed
 from relgate.dialects.jsonapi.negotiation import check_accept, check_content_type, check_declared_content_type, content_type
 from relgate.dialects.jsonapi.profile import ATOMIC_EXT, JSONAPI_1_1, JsonApiProfile
@@ -78,6 +79,10 @@ class Context:
 class JsonApiServer:
     """A JSON:API front door over one schema, configured by a :class:`JsonApiProfile`."""
 
+    reject_duplicate_members = True
+    """A member name repeated within one object of the request document is 400 (a subclass whose
+    real server keeps the last one may turn this off)."""
+
     def __init__(self, schema: Schema, route: Route, server: ServerConfig, profile: JsonApiProfile = JSONAPI_1_1) -> None:
         profile.check()
         self.profile = profile.with_options(route.options)
@@ -122,12 +127,24 @@ class JsonApiServer:
             doc = load_json(request.body, max_depth=self.max_depth)
             if not isinstance(doc, Mapping):
                 raise ProblemError(invalid((), "The request document must be a JSON object."))
+            if self.reject_duplicate_members:
+                self._check_duplicate_members(request.body)
         else:
             check_declared_content_type(request, mode, supported)
         pairs = query_pairs(request.query)
         root = self.root(request)
         handler = getattr(self, f"_{endpoint.kind}_{method.lower()}")
         return handler(request, endpoint, doc, pairs, root)
+
+    def _check_duplicate_members(self, body: bytes) -> None:
+        repeats = duplicate_members(body)
+        if repeats:
+            raise ProblemError(
+                *(
+                    invalid(path, f"The member '{path[-1]}' appears more than once in this object; which one is meant?", "Duplicate member")
+                    for path in repeats
+                )
+            )
 
     def root(self, request: HttpRequest) -> str:
         """The URL of the front door, links are built from (``base`` when the app gives one)."""
