@@ -270,3 +270,27 @@ async def test_atomic_request_with_errors_member_is_refused(client: Any) -> None
     assert r.status_code == 400, r.text
     assert [e["source"] for e in r.json()["errors"]] == [{"pointer": "/errors"}]
     assert (await client.get("/jsonapi/people/2")).status_code == 200
+
+
+@pytest.mark.parametrize("client_id", ["a/b", ".", "..", "/"])
+async def test_client_ids_that_cannot_be_a_url_segment_are_refused(client_id: str, client: Any) -> None:
+    """1.1 §fetching-resources: a server MUST support GET of every ``self`` link it emits.  An id with
+    a ``/`` (even percent-encoded: the path arrives decoded) or a dot segment (clients normalise it
+    away, RFC 3986 §5.2.4) would give the resource a ``links.self`` and ``Location`` nobody can fetch."""
+    doc = {"data": {"type": "contactsources", "id": client_id, "attributes": {"name": "n"}}}
+    r = await client.post("/jsonapi/contactsources", content=json.dumps(doc), headers={"Content-Type": JSONAPI})
+    assert r.status_code == 400, r.text
+    assert r.json()["errors"][0]["source"] == {"pointer": "/data/id"}
+    assert (await client.get("/jsonapi/contactsources")).json()["data"] == []
+
+
+@pytest.mark.parametrize("client_id", ["a b", "ä", "x%2Fy", "q?x", "h#1", "a.b"])
+async def test_client_ids_round_trip_through_their_self_link(client_id: str, client: Any) -> None:
+    doc = {"data": {"type": "contactsources", "id": client_id, "attributes": {"name": "n"}}}
+    r = await client.post("/jsonapi/contactsources", content=json.dumps(doc), headers={"Content-Type": JSONAPI})
+    assert r.status_code == 201, r.text
+    self_link = r.json()["data"]["links"]["self"]
+    assert r.headers["location"] == self_link
+    fetched = await client.get(self_link)
+    assert fetched.status_code == 200, fetched.text
+    assert fetched.json()["data"]["id"] == client_id

@@ -305,7 +305,12 @@ class DocumentReader:
                         )
                     )
                     return None, None
-                return self.id_value(obj["id"], (*at, "id"), rtype, issues, linkage=False), None
+                id_ = self.id_value(obj["id"], (*at, "id"), rtype, issues, linkage=False)
+                if id_ is not None and ("/" in id_ or id_ in (".", "..")):
+                    # Its links.self could not be fetched: the path arrives decoded, and clients drop dot segments.
+                    issues.add(invalid((*at, "id"), f"'{id_}' cannot be an id here: it must fit in one URL path segment.", "Invalid id"))
+                    return None, None
+                return id_, None
             return None, None
         # update
         if has_lid and lids is not None:
