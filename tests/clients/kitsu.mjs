@@ -98,6 +98,16 @@ main(async (base) => {
   const authorAfter = await api.get(`articles/${art.data.id}/relationships/author`);
   out.toOneEndpoint = { setStatus: setOne.status, author: author.data?.name ?? null, unsetStatus: unsetOne.status, after: authorAfter.data };
 
+  const art1 = await api.post('articles', { title: 'kitsu-nested', author: { data: { type: 'people', id: bob.data.id } } });
+  const nested = await api.get(`articles/${art1.data.id}`, {
+    params: { include: 'author.computers', fields: { articles: 'title,author', people: 'name,computers', computers: 'name' } },
+  });
+  out.nestedInclude = {
+    title: nested.data.title,
+    author: nested.data.author.data.name,
+    authorKeys: Object.keys(nested.data.author.data).sort(),
+    computers: nested.data.author.data.computers.data.map((c) => c.name).sort(),
+  };
   const related = await api.get(`people/${bob.data.id}/computers`, { params: { sort: 'name' } });
   out.related = names(related.data);
 

@@ -83,6 +83,8 @@ main(async (base) => {
   out.filter = filtered.map((r) => r.attributes.name);
   const related = await remote.query((q) => q.findRelatedRecord({ type: 'did', id: did.id }, 'trunk'));
   out.findRelatedRecord = related?.attributes?.name ?? null;
+  const byRelated = await remote.query((q) => q.findRecords('did').filter({ relation: 'trunk', record: { type: 'trunk', id: t1.id } }));
+  out.filterByRelatedRecord = byRelated.map((r) => r.attributes.number);
 
   // transforms: attributes and relationships
   await remote.update((b) => b.replaceAttribute({ type: 'trunk', id: t3.id }, 'name', 'orbit-T3b'));

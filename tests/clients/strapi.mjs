@@ -84,6 +84,17 @@ main(async (base) => {
   out.filterThroughRelation = names(related.data);
   const or = await restaurants.find({ filters: { $or: [{ name: 'strapi-R2' }, { name: { $endsWith: '4' } }] }, sort: 'name' });
   out.filterOr = names(or.data);
+  const inList = await restaurants.find({ filters: { name: { $in: ['strapi-R2', 'strapi-R4', 'nope'] } }, sort: ['name:desc'], status: 'published', locale: 'en' });
+  out.filterIn = names(inList.data);
+  const page2 = await restaurants.find({ filters: { name: { $startsWith: 'strapi-R' } }, sort: 'name', pagination: { page: 2, pageSize: 3, withCount: true } });
+  out.page2 = { names: names(page2.data), pagination: page2.meta.pagination };
+  const deep = await restaurants.find({ filters: { name: 'strapi-R3' }, populate: { categories: { fields: ['name'], populate: { restaurants: { fields: ['name'] } } } } });
+  out.deepPopulate = deep.data[0].categories.map((c) => ({ name: c.name, restaurants: names(c.restaurants) }));
+  const positioned = await restaurants.create(
+    { name: 'strapi-R5', categories: { connect: [{ documentId: cat.A }, { documentId: cat.B, position: { before: cat.A } }, { documentId: cat.C, position: { start: true } }] } },
+    { populate: 'categories' },
+  );
+  out.createWithPositions = names(positioned.data.categories);
   const populated = await categories.find({ filters: { name: 'strapi-E' }, populate: { restaurants: { fields: ['name'], sort: ['name:desc'] } } });
   out.populateInverse = names(populated.data[0].restaurants);
 
@@ -123,6 +134,22 @@ main(async (base) => {
     unique: await tryIt(() => people.create({ name: 'strapi-Ann' })),
     badPage: await tryIt(() => restaurants.find({ pagination: { page: 0 } })),
     unknownCollection: await tryIt(() => client.collection('nothings').find()),
+  };
+
+  // --- a Strapi 4 front door (/strapi4/api: numeric ids in URLs, v4 bodies) with the same client ---
+  const v4route = strapi({ baseURL: `${base}/strapi4/api` });
+  const v4list = await v4route.collection('restaurants').find({ filters: { name: 'strapi-R3' }, populate: 'categories' });
+  const v4id = String(v4list.data[0].id);
+  const v4one = await v4route.collection('restaurants').findOne(v4id, { populate: ['categories'] });
+  const rowA = (await v4route.collection('categories').find({ filters: { name: 'strapi-A' } })).data[0].id;
+  const v4upd = await v4route.collection('restaurants').update(v4id, { name: 'strapi-R3-v4', categories: { connect: [rowA] } }, { populate: 'categories' });
+  out.v4Route = {
+    name: v4one.data.attributes.name,
+    categories: v4one.data.attributes.categories.data.map((c) => c.attributes.name),
+    rowIdOfA: typeof rowA,
+    updated: { name: v4upd.data.attributes.name, categories: v4upd.data.attributes.categories.data.map((c) => c.attributes.name) },
+    deleted: (await v4route.collection('restaurants').delete(String(positioned.data.id))) ?? 'undefined',
+    afterDelete: (await tryIt(() => v4route.collection('restaurants').findOne(String(positioned.data.id)))).error?.status ?? 'found',
   };
 
   // --- Strapi 4 response format on a v5 route, asked per request by header --------------------------

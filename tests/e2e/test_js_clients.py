@@ -152,6 +152,21 @@ def test_strapi_find_filters_sort_fields_and_pagination(strapi: Result) -> None:
     assert strapi["filterThroughRelation"] == names("R3")
     assert strapi["filterOr"] == names("R2", "R4")
     assert strapi["populateInverse"] == names("R3")
+    assert strapi["filterIn"] == names("R4", "R2"), "status/locale are accepted (and ignored)"
+    assert strapi["page2"] == {"names": names("R4"), "pagination": {"page": 2, "pageSize": 3, "pageCount": 2, "total": 4}}
+    assert strapi["deepPopulate"] == [{"name": "strapi-E", "restaurants": names("R3")}]
+
+
+def test_strapi_create_with_positioned_connects(strapi: Result) -> None:
+    # A; B before A; C at the start
+    assert strapi["createWithPositions"] == names("C", "B", "A")
+
+
+def test_strapi_same_client_on_a_strapi_4_front_door(strapi: Result) -> None:
+    v4 = strapi["v4Route"]
+    assert (v4["name"], v4["categories"], v4["rowIdOfA"]) == ("strapi-R3", names("E"), "number")
+    assert v4["updated"] == {"name": "strapi-R3-v4", "categories": names("E", "A")}, "connect by row id appends"
+    assert (v4["deleted"], v4["afterDelete"]) == ("undefined", 404)
 
 
 def test_strapi_to_one_relations(strapi: Result) -> None:
@@ -203,7 +218,7 @@ def test_strapi_error_details(strapi: Result) -> None:
 def test_strapi_v4_response_format_by_header(strapi: Result) -> None:
     v4 = strapi["v4Header"]
     assert set(v4["keys"]) == {"id", "documentId", "attributes"}
-    assert (v4["name"], v4["restaurants"]) == ("strapi-E", ["strapi-R3"])
+    assert (v4["name"], v4["restaurants"]) == ("strapi-E", ["strapi-R3-v4"]), "renamed through /strapi4/api just before"
 
 
 # --- kitsu against /jsonapi ------------------------------------------------------------------------
@@ -236,6 +251,9 @@ def test_kitsu_create_and_read(kitsu: Result) -> None:
     assert kitsu["page2"] == {"names": ["kitsu-gamma"], "hasPrev": True, "hasNext": False}
     assert kitsu["filterOperator"] == ["kitsu-Bob"]
     assert kitsu["related"] == ["kitsu-gamma"]
+    nested = kitsu["nestedInclude"]
+    assert (nested["title"], nested["author"], nested["computers"]) == ("kitsu-nested", "kitsu-Bob", ["kitsu-gamma"])
+    assert nested["authorKeys"] == ["computers", "id", "links", "name", "type"], "fields[people]=name,computers: no age, no articles"
 
 
 def test_kitsu_updates_inline(kitsu: Result) -> None:
@@ -338,6 +356,7 @@ def test_orbit_client_generated_ids_and_queries(orbit: Result) -> None:
     assert orbit["sort"] == ["orbit-T3", "orbit-T2", "orbit-T1"]
     assert orbit["filter"] == ["orbit-T2"]
     assert orbit["findRelatedRecord"] == "orbit-T1"
+    assert orbit["filterByRelatedRecord"] == ["+15550001"], "filter[trunk]=<id>"
 
 
 def test_orbit_transforms(orbit: Result) -> None:
