@@ -79,6 +79,9 @@ main(async (base) => {
   out.findRecord = { number: fetched.attributes.number, trunk: fetched.relationships.trunk.data.id };
   const sorted = await remote.query((q) => q.findRecords('trunk').sort('-name'));
   out.sort = sorted.map((r) => r.attributes.name);
+  // relgate's page[number]/page[size], passed as fetch settings
+  const paged = await remote.query((q) => q.findRecords('trunk').sort('name'), { settings: { params: { page: { number: 2, size: 2 } } } });
+  out.page = paged.map((r) => r.attributes.name);
   const filtered = await remote.query((q) => q.findRecords('trunk').filter({ attribute: 'name', value: 'orbit-T2' }));
   out.filter = filtered.map((r) => r.attributes.name);
   const related = await remote.query((q) => q.findRelatedRecord({ type: 'did', id: did.id }, 'trunk'));

@@ -354,6 +354,7 @@ def test_orbit_client_generated_ids_and_queries(orbit: Result) -> None:
     assert sorted(orbit["createWithToMany"]) == ["orbit-T1", "orbit-T2"]
     assert orbit["findRecord"] == {"number": "+15550001", "trunk": t1}
     assert orbit["sort"] == ["orbit-T3", "orbit-T2", "orbit-T1"]
+    assert orbit["page"] == ["orbit-T3"], "page[number]=2&page[size]=2 through Orbit's fetch settings"
     assert orbit["filter"] == ["orbit-T2"]
     assert orbit["findRelatedRecord"] == "orbit-T1"
     assert orbit["filterByRelatedRecord"] == ["+15550001"], "filter[trunk]=<id>"
