@@ -294,3 +294,14 @@ async def test_client_ids_round_trip_through_their_self_link(client_id: str, cli
     fetched = await client.get(self_link)
     assert fetched.status_code == 200, fetched.text
     assert fetched.json()["data"]["id"] == client_id
+
+
+async def test_a_problem_repeated_in_the_request_is_reported_once(client: Any) -> None:
+    """The official schema: ``errors`` has ``uniqueItems`` -- a repeated bad include path or sort key
+    is one problem, not two identical error objects (the client fixture validates every response)."""
+    r = await client.get("/jsonapi/articles/1/author?include=shoes,shoes&fields[people]=size,size")
+    assert r.status_code == 400, r.text
+    errors = r.json()["errors"]
+    assert [e["source"]["parameter"] for e in errors] == ["include", "fields[people]"]
+    r = await client.get("/jsonapi/people?sort=shoe,-shoe,shoe")
+    assert [e["detail"] for e in r.json()["errors"]] == ["Cannot sort 'people' by 'shoe'.", "Cannot sort 'people' by '-shoe'."]

@@ -66,7 +66,9 @@ class Issues:
         self.problems: list[Problem] = []
 
     def add(self, problem: Problem) -> None:
-        self.problems.append(problem)
+        """Record ``problem`` (once: ``include=x,x`` is one problem, and ``errors`` items are unique)."""
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     def __bool__(self) -> bool:
         return bool(self.problems)
