@@ -142,7 +142,7 @@ class Gateway:
             dialect = server_factory(route.dialect)(config.schema, route, config.server)
             self.doors.append(FrontDoor(route, dialect, targets[route.target], max_body_bytes=config.server.max_body_bytes))
         config.schema.warm(tuple(r.dialect for r in config.routes))
-        self.router = Router(routes=[Mount(d.route.prefix, app=d) for d in self.doors], default=_not_found)
+        self.router = Router(routes=[Mount(d.route.prefix, app=d) for d in self.doors], default=self._unrouted)
         self._started = False
 
     async def startup(self) -> None:
@@ -161,6 +161,21 @@ class Gateway:
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         await self.shutdown()
+
+    async def _unrouted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A path the mounts did not match: still a front door's when it lies under its prefix.
+
+        Starlette's ``Mount`` pattern (``.*``) stops at a newline, so ``/jsonapi/people%0A1``
+        would miss its door and get the gateway's own 404 instead of one in the caller's dialect.
+        """
+        if scope["type"] == "http":
+            root = scope.get("root_path", "")
+            path = scope["path"][len(root) :] if root and scope["path"].startswith(root) else scope["path"]
+            for door in sorted(self.doors, key=lambda d: len(d.route.prefix), reverse=True):
+                if path.startswith(door.route.prefix + "/"):
+                    await door({**scope, "root_path": root + door.route.prefix}, receive, send)
+                    return
+        await _not_found(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

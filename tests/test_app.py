@@ -16,6 +16,17 @@ async def test_unknown_prefix_is_404(client: httpx.AsyncClient) -> None:
     assert "No front door" in r.json()["error"]
 
 
+async def test_a_newline_in_the_path_is_answered_by_the_front_door(client: httpx.AsyncClient) -> None:
+    # Starlette's Mount pattern does not match across a newline (``%0A`` decodes to one).
+    r = await client.get("/jsonapi/people/%0A1")
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/vnd.api+json"
+    assert r.json()["errors"][0]["status"] == "404"
+    r = await client.get("/strapi4/api/people%0A")
+    assert r.status_code == 404
+    assert r.json()["error"]["name"] == "NotFoundError"
+
+
 async def test_lifespan_opens_and_closes_the_store(example_config: Config, sqlite_url: str) -> None:
     gw = Gateway(dataclasses.replace(example_config, store_url=sqlite_url))
     sent: list[dict[str, object]] = []
