@@ -131,12 +131,14 @@ class Schema:
 # --- values ------------------------------------------------------------------------------------
 
 _INT_ID = re.compile(r"^(0|[1-9][0-9]{0,18})$")
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+"""The range of integer ids and attributes: the store keeps them as 64-bit BIGINT columns."""
 
 
 def parse_id(style: IdStyle, raw: str) -> str | None:
     """The canonical string form of ``raw`` for an id style, or None if it has the wrong form."""
     if style == "integer":
-        return raw if _INT_ID.match(raw) else None
+        return raw if _INT_ID.match(raw) and int(raw) <= BIGINT_MAX else None
     if style == "uuid":
         try:
             return str(uuid.UUID(raw))
@@ -161,7 +163,9 @@ def coerce_attribute(attr: Attribute, value: Any) -> Any:
             return value
     elif kind == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            if BIGINT_MIN <= value <= BIGINT_MAX:
+                return value
+            raise ValueProblem(f"'{attr.name}' must be an integer from {BIGINT_MIN} to {BIGINT_MAX}")
     elif kind == "float":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
@@ -183,9 +187,12 @@ def coerce_attribute(attr: Attribute, value: Any) -> Any:
                 pass
             else:
                 # Stored without a zone (SQLite has none): an offset is converted to UTC first.
-                if moment.tzinfo is not None:
-                    moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-                return moment
+                if moment.tzinfo is None:
+                    return moment
+                try:
+                    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+                except OverflowError:  # 9999-12-31T23:00:00-05:00 is in year 10000 in UTC
+                    raise ValueProblem(f"'{attr.name}' is out of range once converted to UTC") from None
         raise ValueProblem(f"'{attr.name}' must be an ISO 8601 date-time")
     elif kind == "json":
         return value

@@ -6,6 +6,7 @@ so a search never multiplies rows and runs as one statement however deep it nest
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -146,6 +147,11 @@ def _id_converter(style: str) -> Any:
 
 def _coerce(attr: Attribute, v: Any, f: Cmp) -> Any:
     try:
+        if isinstance(v, dt.date):  # already a Python value (codecs coerce dates and date-times)
+            if attr.kind == "date" and not isinstance(v, dt.datetime):
+                return v
+            if attr.kind == "datetime":
+                return coerce_attribute(attr, v.isoformat())  # to naive UTC, as stored
         return coerce_attribute(attr, v)
     except ValueProblem as exc:
         raise _bad(f, str(exc)) from None

@@ -28,7 +28,7 @@ from relgate.model import (
     Resource,
     ResourceList,
 )
-from relgate.schema import Relationship, ResourceType
+from relgate.schema import BIGINT_MAX, Relationship, ResourceType
 from relgate.store.session import Session, chunks
 
 AGGREGATES = {"sum": sa.func.sum, "avg": sa.func.avg, "min": sa.func.min, "max": sa.func.max, "count": sa.func.count}
@@ -126,10 +126,11 @@ class Reader:
         order = self.sess.filters.order_by(query.sort, rtype, table) + default_order if query.sort else default_order
         stmt = stmt.order_by(*order)
         if query.page is not None:
+            # Bound by the largest BIGINT: a page past every row is empty, not an overflow in the driver.
             if query.page.offset:
-                stmt = stmt.offset(query.page.offset)
+                stmt = stmt.offset(min(max(query.page.offset, 0), BIGINT_MAX))
             if query.page.limit is not None:
-                stmt = stmt.limit(query.page.limit)
+                stmt = stmt.limit(min(max(query.page.limit, 0), BIGINT_MAX))
         rows = (await self.sess.conn.execute(stmt)).mappings().all()
         items = await self.resources(rtype, rows, query)
         included = await self.included(rtype, items, query)

@@ -253,6 +253,27 @@ CASES: list[tuple[str, str, str, dict[str, str], bytes, int, dict[str, str]]] = 
         415,
         {"header": "Content-Type"},
     ),
+    ("id beyond 64 bits", "GET", "/jsonapi/people/9223372036854775808", H, b"", 404, {}),
+    ("DELETE of an id beyond 64 bits", "DELETE", "/jsonapi/articles/99999999999999999999", H, b"", 404, {}),
+    (
+        "integer attribute beyond 64 bits",
+        "POST",
+        "/jsonapi/people",
+        H,
+        body({"data": {"type": "people", "attributes": {"name": "Big", "age": 2**63}}}),
+        400,
+        {"pointer": "/data/attributes/age"},
+    ),
+    (
+        "date-time that leaves the calendar once converted to UTC",
+        "POST",
+        "/jsonapi/computers",
+        H,
+        body({"data": {"type": "computers", "attributes": {"purchase_time": "9999-12-31T23:59:59-05:00"}}}),
+        400,
+        {"pointer": "/data/attributes/purchase_time"},
+    ),
+    ("integer filter beyond 64 bits", "GET", "/jsonapi/people?filter[age]=9223372036854775808", H, b"", 400, {"parameter": "filter[age]"}),
     ("unsupported query parameter", "GET", "/jsonapi/people?sort=name&shoe=44", H, b"", 400, {"parameter": "shoe"}),
     ("bad page size", "GET", "/jsonapi/people?page[size]=-1", H, b"", 400, {"parameter": "page[size]"}),
     ("unknown include path", "GET", "/jsonapi/articles/1/relationships/author?include=author.pets", H, b"", 400, {"parameter": "include"}),
@@ -343,3 +364,25 @@ async def test_untyped_members_on_relationship_urls(example_config: Config, sqli
         r = await client.request("DELETE", rel, content=body({"data": [{"id": "9"}, {"type": "people", "id": "1"}]}), headers=H)
         assert r.status_code == 409
         assert [e["source"]["pointer"] for e in r.json()["errors"]] == ["/data/1/type"]
+
+
+async def test_date_and_date_time_filters_reach_the_store(example_config: Config, sqlite_url: str) -> None:
+    # The codec coerces filter values to Python dates; the store took only JSON strings (400 "must be a date").
+    async with gateway_client(example_config, sqlite_url) as (_gw, client):
+        await seed(client)
+        attrs = {"name": "pc", "purchase_time": "2020-01-02T03:04:05"}
+        r = await client.post("/jsonapi/computers", content=body({"data": {"type": "computers", "attributes": attrs}}), headers=H)
+        assert r.status_code == 201, r.text
+        dora = {"data": {"type": "people", "attributes": {"name": "Dora", "birth_date": "1990-01-02"}}}
+        r = await client.post("/jsonapi/people", content=body(dora), headers=H)
+        assert r.status_code == 201, r.text
+        for value, names in (("2000-01-01", ["Dora"]), ("1990-01-02", [])):
+            r = await client.get(f"/jsonapi/people?filter[birth_date][lt]={value}", headers=H)
+            assert r.status_code == 200, r.text
+            assert [d["attributes"]["name"] for d in r.json()["data"]] == names, value
+        # pc was bought at 03:04:05 (UTC); an offset is converted to UTC before comparing.
+        cases = (("gt", "2020-01-02T03:00:00", ["1"]), ("lt", "2020-01-02T05:00:00%2B01:00", ["1"]), ("lt", "2020-01-02T05:00%2B02:00", []))
+        for op, value, ids in cases:
+            r = await client.get(f"/jsonapi/computers?filter[purchase_time][{op}]={value}", headers=H)
+            assert r.status_code == 200, r.text
+            assert [d["id"] for d in r.json()["data"]] == ids, value

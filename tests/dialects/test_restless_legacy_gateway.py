@@ -153,3 +153,21 @@ async def test_search_counts_aggregates_and_dates(example_config: Config, store_
         r = await client.delete("/legacy/api/computer", params=q({"filters": [{"name": "vendor", "op": "eq", "val": "Dell"}]}))
         assert (r.status_code, r.json()) == (404, {"num_deleted": 0})
         assert (await client.get("/legacy/api/person/1")).json()["computers"] == []
+
+
+async def test_numbers_beyond_64_bits_are_400_or_404_not_500(example_config: Config, sqlite_url: str) -> None:
+    # Found by tests/test_robustness.py (overflows in the driver and in orjson).
+    async with gateway_client(example_config, sqlite_url) as (_gw, client):
+        assert (await post(client, "/person", {"name": "Ann"})).status_code == 201
+        r = await client.get("/legacy/api/person", params={"page": "99999999999999999999999"})
+        assert r.status_code == 400 and "page" in r.json()["message"], r.text
+        r = await client.get("/legacy/api/person", params={"page": str(2**63 - 1)})
+        assert (r.status_code, r.json()["objects"]) == (200, [])
+        r = await client.patch("/legacy/api/person/9223372036854775808", json={"name": "x"})
+        assert (r.status_code, r.json()) == (404, {})
+        r = await post(client, "/person", {"name": "Big", "age": 2**63})
+        assert r.status_code == 400 and "age" in r.json()["message"], r.text
+        r = await client.get("/legacy/api/person", params=q({"limit": 2**64 - 1, "offset": 2**64 - 1}))
+        assert (r.status_code, r.json()["objects"]) == (200, [])
+        r = await client.get("/legacy/api/person")
+        assert [p["name"] for p in r.json()["objects"]] == ["Ann"]

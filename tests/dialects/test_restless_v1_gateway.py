@@ -213,3 +213,15 @@ async def test_forbidden_removal_is_403_before_the_body_and_before_content_type(
     # an allowed removal with no body at all is a 400
     r = await client.request("DELETE", f"{PREFIX}/person/1/relationships/articles", headers={"Accept": JSONAPI})
     assert r.status_code == 400
+
+
+async def test_ids_beyond_64_bits_are_not_found(client: httpx.AsyncClient) -> None:
+    # Found by tests/test_robustness.py: the store's driver overflowed (500).
+    for method in ("GET", "DELETE"):
+        r = await client.request(method, f"{PREFIX}/person/9223372036854775808", headers={"Accept": JSONAPI})
+        assert r.status_code == 404, r.text
+        assert r.json()["errors"][0]["status"] == "404"
+    body = {"data": {"type": "computer", "relationships": {"owner": {"data": {"type": "person", "id": 2**63}}}}}
+    r = await send(client, "POST", f"{PREFIX}/computer", body)
+    assert r.status_code == 400, r.text
+    assert r.json()["errors"][0]["source"] == {"pointer": "/data/relationships/owner/data/id"}

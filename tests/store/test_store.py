@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -335,3 +336,39 @@ async def test_a_write_can_skip_its_read_back(store: Store) -> None:
     assert outcome.results[:2] == (None, None)
     assert outcome.results[2].item.attributes["age"] == 5
     assert ("people", "b") in outcome.lids
+
+
+async def test_filters_take_the_python_dates_codecs_produce(store: Store) -> None:
+    # Codecs coerce filter values at parse time (JSON:API, Strapi): the store must not re-read them as JSON strings.
+    await make(store, "people", name="Ann", birth_date=dt.date(1990, 1, 2))
+    await make(store, "people", name="Bob", birth_date=dt.date(2001, 5, 6))
+    await make(store, "computers", name="pc", purchase_time=dt.datetime(2020, 1, 2, 3, 4, 5))
+
+    async def names(type_: str, where: Any) -> list[str]:
+        (res,) = await run(store, List(type_, Query(where=where)))
+        return [r.attributes["name"] for r in res.items]
+
+    assert await names("people", Cmp("birth_date", "lt", dt.date(2000, 1, 1))) == ["Ann"]
+    assert await names("people", Cmp("birth_date", "in", (dt.date(2001, 5, 6),))) == ["Bob"]
+    assert await names("computers", Cmp("purchase_time", "gt", dt.datetime(2020, 1, 2, 3, 0))) == ["pc"]
+    # An offset is converted to UTC, as stored: 05:00+02:00 is 03:00 UTC.
+    plus_two, minus_five = dt.timezone(dt.timedelta(hours=2)), dt.timezone(-dt.timedelta(hours=5))
+    assert await names("computers", Cmp("purchase_time", "lt", dt.datetime(2020, 1, 2, 5, 0, tzinfo=plus_two))) == []
+    with pytest.raises(ProblemError) as err:  # year 10000 in UTC
+        await run(store, List("computers", Query(where=Cmp("purchase_time", "gt", dt.datetime(9999, 12, 31, 23, tzinfo=minus_five)))))
+    assert err.value.status == 400
+
+
+async def test_values_beyond_64_bits_are_not_found_or_empty_never_a_driver_error(store: Store) -> None:
+    ann = await make(store, "people", name="Ann")
+    huge = str(2**63)
+    with pytest.raises(ProblemError) as err:
+        await run(store, Get(Ident("people", huge)))
+    assert err.value.status == 404
+    with pytest.raises(ProblemError) as err:
+        await run(store, Delete(Ident("people", huge)))
+    assert err.value.status == 404
+    (page,) = await run(store, List("people", Query(page=Page(2**70, 2**70), count=True)))
+    assert (page.items, page.total) == ((), 1)
+    (page,) = await run(store, List("people", Query(page=Page(0, 2**64))))
+    assert [p.id for p in page.items] == [ann.id]

@@ -263,7 +263,7 @@ class QueryParser:
         if kind == "integer":
             if not _INTEGER.match(raw):
                 raise ValueProblem(f"'{field}' must be an integer")
-            return int(raw)
+            return coerce_attribute(attr, int(raw))
         if kind == "float":
             try:
                 return float(raw)

@@ -56,7 +56,7 @@ from relgate.model import (
     ResourceList,
     UpdateWhere,
 )
-from relgate.schema import Schema, ValueProblem, coerce_attribute, parse_id
+from relgate.schema import BIGINT_MAX, Schema, ValueProblem, coerce_attribute, parse_id
 
 ReplyKind = Literal["object", "page", "single", "related", "modified", "deleted", "aggregates", "no_content", "options"]
 AGGREGATE_FUNCTIONS = frozenset({"sum", "avg", "min", "max", "count"})
@@ -241,6 +241,8 @@ class LegacyServer:
             page = 0
         if page < 1:
             raise bad(f"page must be a positive integer, not {raw!r}", parameter="page")
+        if page > BIGINT_MAX:
+            raise bad(f"page must be at most {BIGINT_MAX}, not {raw!r}", parameter="page")
         per_page = self.settings.results_per_page
         try:
             asked = int(params["results_per_page"])

@@ -29,7 +29,7 @@ from typing import Any
 from relgate.dialects.strapi.docids import DocumentIds
 from relgate.dialects.strapi.errors import invalid_key, pagination_error, validation
 from relgate.model import And, Cmp, Filter, Not, Or, Page, Query, Related, SortKey
-from relgate.schema import ResourceType, Schema, parse_id
+from relgate.schema import BIGINT_MAX, BIGINT_MIN, ResourceType, Schema, parse_id
 
 OPERATORS: Mapping[str, str] = {
     "$eq": "eq",
@@ -434,7 +434,10 @@ class QueryParser:
             if kind == "string" or kind == "json":
                 return value
             if kind == "integer":
-                return int(value)
+                number = int(value)
+                if not BIGINT_MIN <= number <= BIGINT_MAX:
+                    raise ValueError
+                return number
             if kind == "float":
                 number = float(value)
                 if not math.isfinite(number):
@@ -507,6 +510,8 @@ def _integer(value: Any, name: str, *, minimum: int) -> int:
     if number is None or number < minimum:
         expected = f"an integer > {minimum - 1}" if minimum > 0 else ("an integer >= 0" if minimum == 0 else "an integer >= 0 or -1")
         raise pagination_error(f"Invalid '{name}' parameter. Expected {expected}, received: {value}")
+    if number > BIGINT_MAX:
+        raise pagination_error(f"Invalid '{name}' parameter. Expected an integer <= {BIGINT_MAX}, received: {value}")
     return number
 
 
