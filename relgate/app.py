@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Router
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from relgate.config import Config, Route
 from relgate.dialects import Intent, ServerDialect, server_factory
@@ -143,6 +144,18 @@ class Gateway:
             self.doors.append(FrontDoor(route, dialect, targets[route.target], max_body_bytes=config.server.max_body_bytes))
         config.schema.warm(tuple(r.dialect for r in config.routes))
         self.router = Router(routes=[Mount(d.route.prefix, app=d) for d in self.doors], default=self._unrouted)
+        self.app: ASGIApp = self.router
+        if config.server.cors_origins:
+            # Browser front ends on another origin (a Strapi or JSON:API app): Starlette's pure-ASGI
+            # CORS middleware answers preflights and adds the headers; Location is readable too.
+            self.app = CORSMiddleware(
+                self.router,
+                allow_origins=list(config.server.cors_origins),
+                allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+                allow_headers=["*"],
+                expose_headers=["Location", "Link"],
+                max_age=600,
+            )
         self._started = False
 
     async def startup(self) -> None:
@@ -171,7 +184,7 @@ class Gateway:
         if scope["type"] == "http":
             root = scope.get("root_path", "")
             path = scope["path"][len(root) :] if root and scope["path"].startswith(root) else scope["path"]
-            for door in sorted(self.doors, key=lambda d: len(d.route.prefix), reverse=True):
+            for door in self.doors:  # longest prefix first, as the routes are
                 if path.startswith(door.route.prefix + "/"):
                     await door({**scope, "root_path": root + door.route.prefix}, receive, send)
                     return
@@ -181,7 +194,7 @@ class Gateway:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
-        await self.router(scope, receive, send)
+        await self.app(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

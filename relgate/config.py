@@ -39,6 +39,8 @@ class ServerConfig:
     max_json_depth: int = 32
     default_page_size: int = 20
     max_page_size: int = 100
+    cors_origins: tuple[str, ...] = ()
+    """Origins allowed to call relgate from a browser (CORS); ``["*"]`` for any; none by default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +151,13 @@ class _Checker:
     def server(self, t: Mapping[str, Any]) -> ServerConfig:
         d = ServerConfig()
         self.unknown(t, "server", set(ServerConfig.__slots__))
-        values = {name: self.typed(t, name, "server", type(getattr(d, name)), getattr(d, name)) for name in ServerConfig.__slots__}
+        scalars = [name for name in ServerConfig.__slots__ if name != "cors_origins"]
+        values: dict[str, Any] = {name: self.typed(t, name, "server", type(getattr(d, name)), getattr(d, name)) for name in scalars}
+        origins = self.typed(t, "cors_origins", "server", list, [])
+        if not all(isinstance(o, str) and o for o in origins):
+            self.error("server.cors_origins", 'must be an array of origins such as "https://app.example.com" (or "*")')
+            origins = []
+        values["cors_origins"] = tuple(origins)
         for name in ("max_body_bytes", "max_json_depth", "default_page_size", "max_page_size"):
             if values[name] < 1:
                 self.error(f"server.{name}", "must be at least 1")

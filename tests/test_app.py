@@ -73,3 +73,39 @@ async def test_head_is_get_without_a_body(client: httpx.AsyncClient) -> None:
     assert head.headers["content-type"] == get.headers["content-type"]
     assert (await client.head("/jsonapi/people/999")).status_code == 404
     assert (await client.head("/strapi/api/people")).status_code == 200
+
+
+async def test_cors_preflight_and_headers_when_configured(example_config: Config, sqlite_url: str) -> None:
+    server = dataclasses.replace(example_config.server, cors_origins=("https://app.example.com",))
+    config = dataclasses.replace(example_config, store_url=sqlite_url, server=server)
+    async with Gateway(config) as gw, httpx.AsyncClient(transport=httpx.ASGITransport(app=gw), base_url="http://t") as c:
+        pre = await c.options(
+            "/strapi/api/people",
+            headers={
+                "origin": "https://app.example.com",
+                "access-control-request-method": "PUT",
+                "access-control-request-headers": "content-type",
+            },
+        )
+        assert pre.status_code == 200
+        assert pre.headers["access-control-allow-origin"] == "https://app.example.com"
+        assert "PUT" in pre.headers["access-control-allow-methods"]
+        got = await c.get("/strapi/api/people", headers={"origin": "https://app.example.com"})
+        assert got.headers["access-control-allow-origin"] == "https://app.example.com"
+        other = await c.get("/strapi/api/people", headers={"origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+async def test_no_cors_headers_by_default(client: httpx.AsyncClient) -> None:
+    r = await client.get("/strapi/api/people", headers={"origin": "https://app.example.com"})
+    assert "access-control-allow-origin" not in r.headers
+
+
+def test_cors_origins_must_be_strings() -> None:
+    import pytest
+
+    from relgate.config import ConfigError, from_dict
+
+    with pytest.raises(ConfigError) as err:
+        from_dict({"server": {"cors_origins": [1]}, "routes": [{"prefix": "/a", "dialect": "jsonapi"}], "types": {"a": {}}})
+    assert any(e.startswith("server.cors_origins") for e in err.value.errors)
