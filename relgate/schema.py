@@ -128,6 +128,21 @@ class Schema:
             self.accepted_for(d)
 
 
+def is_text_field(schema: Schema, rtype: ResourceType, name: str) -> bool:
+    """Whether a filterable field (``id``, an attribute, a to-one) is stored as text.
+
+    Text comparisons (LIKE, contains, startswith…) apply only to those: PostgreSQL has no LIKE
+    on numbers, dates or JSON (SQLite would quietly compare their text forms).
+    """
+    if name == "id":
+        return rtype.id_style != "integer"
+    attr = rtype.attributes.get(name)
+    if attr is not None:
+        return attr.kind == "string"
+    rel = rtype.relationships.get(name)
+    return rel is not None and schema[rel.target].id_style != "integer"
+
+
 # --- values ------------------------------------------------------------------------------------
 
 _INT_ID = re.compile(r"^(0|[1-9][0-9]{0,18})$")
@@ -144,7 +159,7 @@ def parse_id(style: IdStyle, raw: str) -> str | None:
             return str(uuid.UUID(raw))
         except ValueError:
             return None
-    return raw if raw else None
+    return raw if raw and "\x00" not in raw else None
 
 
 class ValueProblem(ValueError):
@@ -160,6 +175,8 @@ def coerce_attribute(attr: Attribute, value: Any) -> Any:
     kind = attr.kind
     if kind == "string":
         if isinstance(value, str):
+            if "\x00" in value:  # PostgreSQL text cannot hold it; refused on every store alike
+                raise ValueProblem(f"'{attr.name}' may not contain the NUL character (\\u0000)")
             return value
     elif kind == "integer":
         if isinstance(value, int) and not isinstance(value, bool):

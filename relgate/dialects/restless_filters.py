@@ -189,6 +189,13 @@ class FilterParser:
         self.relation_fields = relation_fields
         self.clock = clock
 
+    def column_kind(self, fields: Fields, name: str) -> str:
+        """The value kind of a column: an attribute's kind; ids and foreign keys by their id style."""
+        if name in fields.attributes:
+            return fields.attributes[name].kind
+        rtype = fields.rtype if name == "id" else self.catalog.schema[fields.fk_columns[name].target]
+        return "integer" if rtype.id_style == "integer" else "string"
+
     def filters(self, fields: Fields, items: Any, at: Path) -> Filter | None:
         """A list of filter objects, AND-ed (``None`` for an empty list)."""
         if items is None:
@@ -248,6 +255,11 @@ class FilterParser:
                 raise fail(f"{fields.name} has no field {other!r}", (*at, "field"), "unknown-field")
             if op not in FIELD_OPS:
                 raise fail(f"operator {op_name!r} cannot compare two fields", (*at, "op"), "invalid-filter")
+            kinds = (self.column_kind(fields, name), self.column_kind(fields, other))
+            if kinds[0] != kinds[1]:  # PostgreSQL compares no integer with a text, no date with a number
+                raise fail(f"{name!r} ({kinds[0]}) cannot be compared with {other!r} ({kinds[1]})", (*at, "field"), "invalid-value")
+            if op in ("like", "not_like", "ilike") and kinds[0] != "string":
+                raise fail(f"'{op}' needs text fields; {name!r} is not one", (*at, "op"), "invalid-value")
             return FieldCmp(field, op, canonical(fields, other), at=at)
         value = item.get("val")
         if value is None:

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from relgate.model import And, Cmp, FieldCmp, Filter, Not, Or, Problem, ProblemError, Related, SortKey
-from relgate.schema import Attribute, Relationship, ResourceType, Schema, ValueProblem, coerce_attribute
+from relgate.schema import Attribute, Relationship, ResourceType, Schema, ValueProblem, coerce_attribute, is_text_field
 from relgate.store.tables import Tables
 
 
@@ -66,6 +66,10 @@ class FilterCompiler:
         ):
             if not isinstance(f.value, str):
                 raise _bad(f, f"'{f.op}' on '{f.field}' needs a string value")
+            if not is_text_field(self.schema, rtype, f.field):
+                raise _bad(f, f"'{f.op}' compares text, and '{f.field}' of '{rtype.name}' is not text")
+            if "\x00" in f.value:
+                raise _bad(f, f"'{f.op}' on '{f.field}' takes no NUL character (\\u0000)")
             return f.value
         if f.field == "id" or f.field in rtype.relationships:
             style = rtype.id_style if f.field == "id" else self.schema[rtype.relationships[f.field].target].id_style

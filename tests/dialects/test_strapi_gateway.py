@@ -249,3 +249,25 @@ async def test_numbers_beyond_64_bits_and_date_filters(example_config: Config, s
             r = await client.get(f"/strapi/api/people?filters[birth_date][$lt]={value}")
             assert r.status_code == 200, r.text
             assert [p["name"] for p in r.json()["data"]] == names
+
+
+async def test_text_operators_take_text_attributes_and_no_nul(example_config: Config, store_url: str) -> None:
+    # PostgreSQL has neither LIKE on numbers nor NUL in text: these were 500s there (found by tests/test_robustness.py).
+    async with gateway(example_config, store_url) as (_gw, client):
+        r = await client.post("/strapi/api/people", json={"data": {"name": "Ann", "age": 30}})
+        assert r.status_code == 201, r.text
+        r = await client.post("/strapi/api/people", json={"data": {"name": "a\u0000b"}})
+        assert r.status_code == 400, r.text
+        assert r.json()["error"]["details"]["errors"][0]["path"] == ["name"]
+        for query in (
+            "filters[age][$containsi]=3",
+            "filters[id][$nei]=1",
+            "filters[birth_date][$startsWith]=1990",
+            "filters[name][$eq]=a%00",
+            "_q=%00",
+        ):
+            r = await client.get(f"/strapi/api/people?{query}")
+            assert r.status_code == 400, (query, r.text)
+            assert r.json()["error"]["name"] == "ValidationError"
+        r = await client.get("/strapi/api/people?filters[name][$containsi]=AN")
+        assert [p["name"] for p in r.json()["data"]] == ["Ann"]

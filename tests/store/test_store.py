@@ -372,3 +372,22 @@ async def test_values_beyond_64_bits_are_not_found_or_empty_never_a_driver_error
     assert (page.items, page.total) == ((), 1)
     (page,) = await run(store, List("people", Query(page=Page(0, 2**64))))
     assert [p.id for p in page.items] == [ann.id]
+
+
+async def test_text_comparisons_take_text_fields_and_no_nul(store: Store) -> None:
+    # PostgreSQL has no LIKE on integers and no NUL in text (SQLite allowed both): a 400 on both stores, not a 500 on one.
+    await make(store, "people", name="Ann", age=30)
+    await make(store, "contactsources", name="Web")
+    for type_, where in (
+        ("people", Cmp("age", "contains", "3")),
+        ("people", Cmp("id", "startswith", "1")),
+        ("people", Cmp("birth_date", "like", "1990%")),
+        ("people", Cmp("name", "contains", "a\x00")),
+    ):
+        with pytest.raises(ProblemError) as err:
+            await run(store, List(type_, Query(where=where)))
+        assert err.value.status == 400, where
+    (res,) = await run(store, List("people", Query(where=Cmp("name", "icontains", "AN"))))
+    assert [p.attributes["name"] for p in res.items] == ["Ann"]
+    (res,) = await run(store, List("contactsources", Query(where=Cmp("id", "like", "%-%"))))
+    assert len(res.items) == 1  # generated string ids are uuids: text

@@ -26,7 +26,7 @@ from urllib.parse import quote, urlencode
 from relgate.config import ServerConfig
 from relgate.dialects.jsonapi.errors import Issues, bad_parameter
 from relgate.model import And, Cmp, Filter, Page, Query, Related, SortKey
-from relgate.schema import ResourceType, Schema, ValueProblem, coerce_attribute, parse_id
+from relgate.schema import ResourceType, Schema, ValueProblem, coerce_attribute, is_text_field, parse_id
 
 FAMILIES = ("include", "fields", "sort", "page", "filter")
 COLLECTION = frozenset(FAMILIES)
@@ -43,6 +43,7 @@ OPERATORS: dict[str, str] = {
 
 _BRACKETED = re.compile(r"^([a-z]+)((?:\[[^\[\]]*\])*)$")
 _POSITIVE = re.compile(r"^[1-9][0-9]{0,8}$")
+TEXT_OPERATORS = frozenset({"like", "ilike", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith"})
 _INTEGER = re.compile(r"^-?(0|[1-9][0-9]*)$")
 
 
@@ -230,6 +231,9 @@ class QueryParser:
         elif last != "id" and last not in current.attributes:
             issues.add(bad_parameter(name, f"'{current.name_in(self.dialect)}' has no field '{last}' to filter on."))
             return None
+        if op in TEXT_OPERATORS and not is_text_field(self.schema, current, field):
+            issues.add(bad_parameter(name, f"The operator '{op_name}' compares text; '{last}' is not a text field."))
+            return None
         try:
             value = self._value(current, field, op, raw)
         except ValueProblem as exc:
@@ -273,6 +277,6 @@ class QueryParser:
             if raw not in ("true", "false"):
                 raise ValueProblem(f"'{field}' must be true or false")
             return raw == "true"
-        if kind in ("date", "datetime"):
+        if kind in ("date", "datetime", "string"):
             return coerce_attribute(attr, raw)
         return raw

@@ -25,7 +25,7 @@ from relgate.dialects.strapi.docids import DocumentIds
 from relgate.dialects.strapi.errors import invalid_key, validation, yup_error
 from relgate.dialects.strapi.query import TIMESTAMPS, View
 from relgate.model import Ident, Resource, SortKey
-from relgate.schema import ResourceType, Schema, ValueProblem, coerce_attribute, render_attribute
+from relgate.schema import BIGINT_MAX, BIGINT_MIN, ResourceType, Schema, ValueProblem, coerce_attribute, render_attribute
 
 YUP_TYPES = {"string": "string", "integer": "number", "float": "number", "boolean": "boolean", "date": "date", "datetime": "date"}
 
@@ -57,8 +57,8 @@ def read_data(body: Any, rtype: ResourceType, *, creating: bool) -> Data:
         if attr is not None:
             try:
                 attributes[key] = coerce_attribute(attr, value)
-            except ValueProblem:
-                errors.append(([key], _type_message(key, attr.kind, value)))
+            except ValueProblem as problem:
+                errors.append(([key], _type_message(key, attr.kind, value, problem)))
         elif key in rtype.relationships:
             relations.append((key, value))
         elif key not in TIMESTAMPS:  # Strapi's own timestamps are not writable; sent back by clients, they are dropped
@@ -72,11 +72,16 @@ def read_data(body: Any, rtype: ResourceType, *, creating: bool) -> Data:
     return Data(attributes, tuple(relations))
 
 
-def _type_message(name: str, kind: str, value: Any) -> str:
+def _type_message(name: str, kind: str, value: Any, problem: ValueProblem) -> str:
     if value is None:
         return f"{name} must be defined."
     if kind == "integer" and isinstance(value, float):
         return f"{name} must be an integer"
+    if kind == "integer" and isinstance(value, int) and not isinstance(value, bool):  # beyond the store's 64 bits: yup's max/min
+        bound = f"less than or equal to {BIGINT_MAX}" if value > 0 else f"greater than or equal to {BIGINT_MIN}"
+        return f"{name} must be {bound}"
+    if kind == "string" and isinstance(value, str):  # a string the store cannot hold (a NUL character)
+        return str(problem)
     shown = json.dumps(value, ensure_ascii=False)
     return f"{name} must be a `{YUP_TYPES.get(kind, kind)}` type, but the final value was: `{shown}`."
 

@@ -29,7 +29,7 @@ from typing import Any
 from relgate.dialects.strapi.docids import DocumentIds
 from relgate.dialects.strapi.errors import invalid_key, pagination_error, validation
 from relgate.model import And, Cmp, Filter, Not, Or, Page, Query, Related, SortKey
-from relgate.schema import BIGINT_MAX, BIGINT_MIN, ResourceType, Schema, parse_id
+from relgate.schema import BIGINT_MAX, BIGINT_MIN, ResourceType, Schema, is_text_field, parse_id
 
 OPERATORS: Mapping[str, str] = {
     "$eq": "eq",
@@ -397,6 +397,8 @@ class QueryParser:
             if name == "documentId":
                 converted = tuple(v for v in converted if v is not None)
             return Cmp(field_name, canonical, converted)
+        if (canonical in TEXT_OPS or canonical in ("ieq", "ine")) and not is_text_field(self.schema, rtype, field_name):
+            raise validation(f"Invalid key {op} at {here}: it compares text, and {name} is not a text attribute")
         if canonical in TEXT_OPS:
             if not isinstance(value, str):
                 raise validation(f"Invalid value for {here}: expected a string")
