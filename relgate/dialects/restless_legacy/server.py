@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import quote
 
 import orjson
 
@@ -364,12 +365,13 @@ class LegacyServer:
             if len(result.items) > 1:
                 return say(400, {"message": "Multiple results found"})
             doc = self.renderer.resource(result.items[0], lookup_of(result.items, result.included))
-            return say(200, doc, [("Location", f"{reply.url}/{result.items[0].id}")])
+            return say(200, doc, [("Location", f"{reply.url}/{quote(result.items[0].id, safe='')}")])
         assert isinstance(result, One)
         if result.item is None:
             return say(404, {})
         doc = self.renderer.resource(result.item, lookup_of((result.item,), result.included))
-        headers = [("Location", f"{reply.url}/{result.item.id}")] if reply.status == 201 else []
+        # percent-encoded: a client id may hold any character, and HTTP header values are latin-1
+        headers = [("Location", f"{reply.url}/{quote(result.item.id, safe='')}")] if reply.status == 201 else []
         return say(reply.status, doc, headers)
 
     def render_error(self, error: ProblemError, request: HttpRequest | None) -> HttpResponse:
