@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
@@ -111,8 +112,19 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return out
 
 
+def _header_value(value: str) -> bytes:
+    """Header bytes; characters outside latin-1 (an id in a ``Location``) are percent-encoded.
+
+    The batch has already committed when the response is sent, so this must never fail.
+    """
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return quote(value, safe="!#$%&'()*+,/:;=?@[]~ ").encode("ascii")
+
+
 async def _send(send: Send, response: HttpResponse, *, head: bool = False) -> None:
-    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    headers = [(k.lower().encode("latin-1"), _header_value(v)) for k, v in response.headers]
     bodiless = response.status in (204, 304)
     if not bodiless or response.body:
         headers.append((b"content-length", str(len(response.body)).encode()))

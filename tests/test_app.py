@@ -109,3 +109,10 @@ def test_cors_origins_must_be_strings() -> None:
     with pytest.raises(ConfigError) as err:
         from_dict({"server": {"cors_origins": [1]}, "routes": [{"prefix": "/a", "dialect": "jsonapi"}], "types": {"a": {}}})
     assert any(e.startswith("server.cors_origins") for e in err.value.errors)
+
+
+def test_header_values_outside_latin1_are_percent_encoded() -> None:
+    from relgate.app import _header_value
+
+    assert _header_value("/jsonapi/contactsources/ä") == "/jsonapi/contactsources/ä".encode("latin-1")
+    assert _header_value("/x/中文") == b"/x/%E4%B8%AD%E6%96%87"
