@@ -87,6 +87,11 @@ class Store:
                     return Outcome(tuple(results), dict(sess.lids))
         except sa.exc.IntegrityError as exc:
             raise ProblemError(Problem(409, "conflict", "Conflict", f"The change violates a constraint of the store: {exc.orig}")) from None
+        except (sa.exc.InterfaceError, sa.exc.OperationalError) as exc:
+            if not any(m in str(exc.orig) for m in ("number of query arguments", "too many SQL variables")):
+                raise
+            # a statement's bound values are limited (asyncpg: 32,767), e.g. a search OR-ing 40,000 comparisons
+            raise ProblemError(Problem(400, "invalid", "Request too large", "The request needs more values in one query than the store takes.")) from None
 
     async def _one(self, sess: Session, op: Op) -> Result:
         writer = Writer(sess)

@@ -16,6 +16,10 @@ from relgate.schema import Attribute, Relationship, ResourceType, Schema, ValueP
 from relgate.store.tables import Tables
 
 
+MAX_LIST_VALUES = 10_000
+"""Most values of one ``in``/``not_in`` list (PostgreSQL's driver binds at most 32,767 per statement)."""
+
+
 class FilterCompiler:
     def __init__(self, schema: Schema, tables: Tables) -> None:
         self.schema = schema
@@ -80,6 +84,8 @@ class FilterCompiler:
         if f.op in ("in", "not_in"):
             if not isinstance(f.value, (list, tuple)):
                 raise _bad(f, f"'{f.op}' on '{f.field}' needs a list of values")
+            if len(f.value) > MAX_LIST_VALUES:
+                raise _bad(f, f"'{f.op}' on '{f.field}' takes at most {MAX_LIST_VALUES} values, not {len(f.value)}")
             return [conv(v) for v in f.value]
         if f.op == "between":
             if not isinstance(f.value, (list, tuple)) or len(f.value) != 2:

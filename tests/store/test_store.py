@@ -391,3 +391,21 @@ async def test_text_comparisons_take_text_fields_and_no_nul(store: Store) -> Non
     assert [p.attributes["name"] for p in res.items] == ["Ann"]
     (res,) = await run(store, List("contactsources", Query(where=Cmp("id", "like", "%-%"))))
     assert len(res.items) == 1  # generated string ids are uuids: text
+
+
+async def test_lists_of_values_are_bounded(store: Store) -> None:
+    # PostgreSQL's driver binds at most 32,767 values per statement: a longer list was a 500 there.
+    await make(store, "people", name="Ann")
+    with pytest.raises(ProblemError) as err:
+        await run(store, List("people", Query(where=Cmp("id", "in", tuple(range(40_000))))))
+    assert err.value.status == 400 and "at most 10000" in err.value.problems[0].detail
+    (res,) = await run(store, List("people", Query(where=Cmp("id", "in", tuple(range(10_000))))))
+    assert [p.attributes["name"] for p in res.items] == ["Ann"]
+    # Several lists in one statement: a 400 where the store cannot bind them all, never a driver error.
+    where = Or(tuple(Cmp("id", "in", tuple(range(k, k + 9_000))) for k in range(0, 36_000, 9_000)))
+    try:
+        (res,) = await run(store, List("people", Query(where=where)))
+    except ProblemError as exc:
+        assert exc.status == 400
+    else:
+        assert [p.attributes["name"] for p in res.items] == ["Ann"]
