@@ -91,7 +91,9 @@ class Store:
             if not any(m in str(exc.orig) for m in ("number of query arguments", "too many SQL variables")):
                 raise
             # a statement's bound values are limited (asyncpg: 32,767), e.g. a search OR-ing 40,000 comparisons
-            raise ProblemError(Problem(400, "invalid", "Request too large", "The request needs more values in one query than the store takes.")) from None
+            raise ProblemError(
+                Problem(400, "invalid", "Request too large", "The request needs more values in one query than the store takes.")
+            ) from None
 
     async def _one(self, sess: Session, op: Op) -> Result:
         writer = Writer(sess)

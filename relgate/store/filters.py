@@ -15,7 +15,6 @@ from relgate.model import And, Cmp, FieldCmp, Filter, Not, Or, Problem, ProblemE
 from relgate.schema import Attribute, Relationship, ResourceType, Schema, ValueProblem, coerce_attribute, is_text_field
 from relgate.store.tables import Tables
 
-
 MAX_LIST_VALUES = 10_000
 """Most values of one ``in``/``not_in`` list (PostgreSQL's driver binds at most 32,767 per statement)."""
 
