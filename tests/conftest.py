@@ -82,6 +82,19 @@ def example_config() -> Config:
 
 
 @pytest.fixture
+async def store(example_config: Config, store_url: str) -> AsyncIterator[object]:
+    """The example schema's store, opened on SQLite and on PostgreSQL (via ``store_url``)."""
+    from relgate.store import Store
+
+    s = Store.from_url(store_url, example_config.schema)
+    await s.open()
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+@pytest.fixture
 async def gateway(example_config: Config, sqlite_url: str) -> AsyncIterator[object]:
     """The example gateway over a fresh SQLite file, started and stopped around the test."""
     import dataclasses

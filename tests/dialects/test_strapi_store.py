@@ -6,25 +6,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from relgate.config import Config
 from relgate.model import Add, After, Before, End, GetLinkage, Ident, ProblemError, Remove, Replace, SetOne, Start
 from relgate.store import Store
 from tests.store.test_store import make, run
-
-
-@pytest.fixture
-async def store(example_config: Config, store_url: str) -> AsyncIterator[Store]:
-    s = Store.from_url(store_url, example_config.schema)
-    await s.open()
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 async def linkage(store: Store, ref: Ident, rel: str) -> Any:

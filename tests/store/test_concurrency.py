@@ -7,23 +7,9 @@ relationship change (``SELECT … FOR UPDATE``) so rank keys are computed from a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
-
-from relgate.config import Config
 from relgate.model import Add, Batch, Before, Create, End, GetLinkage, Ident, ProblemError
 from relgate.store import Store
-
-
-@pytest.fixture
-async def store(example_config: Config, store_url: str) -> AsyncIterator[Store]:
-    s = Store.from_url(store_url, example_config.schema)
-    await s.open()
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 async def make(store: Store, type_: str, name: str) -> Ident:

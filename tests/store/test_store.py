@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from relgate.config import Config, from_dict
+from relgate.config import from_dict
 from relgate.model import (
     Add,
     After,
@@ -42,16 +41,6 @@ from relgate.model import (
     Upsert,
 )
 from relgate.store import Store
-
-
-@pytest.fixture
-async def store(example_config: Config, store_url: str) -> AsyncIterator[Store]:
-    s = Store.from_url(store_url, example_config.schema)
-    await s.open()
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 async def run(store: Store, *ops: Any) -> tuple[Any, ...]:
