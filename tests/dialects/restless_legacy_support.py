@@ -59,22 +59,3 @@ async def gateway_client(config: Config, store_url: str) -> AsyncIterator[tuple[
 
 def door(gw: Gateway) -> LegacyServer:
     return next(d.dialect for d in gw.doors if d.route.prefix == PREFIX)  # type: ignore[return-value]
-
-
-def subset(expected: Any, actual: Any, where: str = "") -> list[str]:
-    """Where ``actual`` does not contain ``expected`` (objects: the expected members; arrays: same length)."""
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return [f"{where or '/'}: expected an object, got {actual!r}"]
-        out: list[str] = []
-        for k, v in expected.items():
-            if k not in actual:
-                out.append(f"{where}/{k}: missing")
-            else:
-                out.extend(subset(v, actual[k], f"{where}/{k}"))
-        return out
-    if isinstance(expected, list):
-        if not isinstance(actual, list) or len(actual) != len(expected):
-            return [f"{where or '/'}: expected {expected!r}, got {actual!r}"]
-        return [p for i, (e, a) in enumerate(zip(expected, actual, strict=True)) for p in subset(e, a, f"{where}/{i}")]
-    return [] if expected == actual else [f"{where or '/'}: expected {expected!r}, got {actual!r}"]
