@@ -17,24 +17,15 @@ from relgate.model import Ident, Linkage, Resource
 from relgate.schema import Schema, render_attribute
 
 
-class DocumentWriter:
-    """Renders the documents of one front door (name maps compiled once)."""
+class LinkageWriter:
+    """Resource identifier objects and linkage in one dialect's type names (compiled once).
 
-    def __init__(self, schema: Schema, profile: JsonApiProfile) -> None:
+    Shared by every JSON:API-shaped writer (this codec's and Oro's).
+    """
+
+    def __init__(self, schema: Schema, dialect: str) -> None:
         self.schema = schema
-        self.profile = profile
-        self.names = {t.name: t.name_in(profile.dialect) for t in schema.types.values()}
-        self.segment = profile.relationship_segments[0]
-
-    def urls(self, root: str) -> Urls:
-        return Urls(root, self.names, self.segment)
-
-    def jsonapi(self, ext: Iterable[str] = ()) -> dict[str, Any]:
-        obj: dict[str, Any] = {"version": self.profile.version}
-        ext = sorted(ext)
-        if ext:
-            obj["ext"] = ext
-        return obj
+        self.names = {t.name: t.name_in(dialect) for t in schema.types.values()}
 
     def identifier(self, ident: Ident) -> dict[str, str]:
         if ident.id is None:
@@ -47,6 +38,25 @@ class DocumentWriter:
         if isinstance(value, tuple):
             return [self.identifier(i) for i in value]
         return self.identifier(value)
+
+
+class DocumentWriter(LinkageWriter):
+    """Renders the documents of one front door (name maps compiled once)."""
+
+    def __init__(self, schema: Schema, profile: JsonApiProfile) -> None:
+        super().__init__(schema, profile.dialect)
+        self.profile = profile
+        self.segment = profile.relationship_segments[0]
+
+    def urls(self, root: str) -> Urls:
+        return Urls(root, self.names, self.segment)
+
+    def jsonapi(self, ext: Iterable[str] = ()) -> dict[str, Any]:
+        obj: dict[str, Any] = {"version": self.profile.version}
+        ext = sorted(ext)
+        if ext:
+            obj["ext"] = ext
+        return obj
 
     def resource(self, r: Resource, urls: Urls, fields: Mapping[str, frozenset[str]]) -> dict[str, Any]:
         rtype = self.schema[r.type]

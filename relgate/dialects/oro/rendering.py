@@ -12,28 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from relgate.model import Ident, Linkage, Resource
-from relgate.schema import Schema, render_attribute
+from relgate.dialects.jsonapi.rendering import LinkageWriter
+from relgate.model import Resource
+from relgate.schema import render_attribute
 
 
-class OroWriter:
-    """Compiled once per front door: the Oro names of the types."""
-
-    def __init__(self, schema: Schema, dialect: str) -> None:
-        self.schema = schema
-        self.names = {t.name: t.name_in(dialect) for t in schema.types.values()}
-
-    def identifier(self, ident: Ident) -> dict[str, str]:
-        if ident.id is None:
-            raise ValueError(f"cannot render an unresolved lid: {ident!r}")
-        return {"type": self.names[ident.type], "id": ident.id}
-
-    def linkage(self, value: Linkage) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, tuple):
-            return [self.identifier(i) for i in value]
-        return self.identifier(value)
+class OroWriter(LinkageWriter):
+    """Compiled once per front door: the Oro names of the types (identifiers and linkage shared)."""
 
     def resource(self, r: Resource, fields: Mapping[str, frozenset[str]], meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
         rtype = self.schema[r.type]
