@@ -24,7 +24,6 @@ import asyncio
 import dataclasses
 import json
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from bench_store import pg_database  # the script's own folder is on sys.path
+from bench_store import scratch_store  # the script's own folder is on sys.path
 
 from relgate.app import Gateway
 from relgate.config import load
@@ -164,17 +163,9 @@ async def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     for backend in args.backends.split(","):
-        if backend == "sqlite":
-            print("\nSQLite (file, WAL)")
-            with tempfile.TemporaryDirectory() as tmp:
-                await bench_backend(f"sqlite+aiosqlite:///{tmp}/bench.db", args.people, args.per_person, args.reps)
-        else:
-            print("\nPostgreSQL")
-            url, drop = await pg_database()
-            try:
-                await bench_backend(url, args.people, args.per_person, args.reps)
-            finally:
-                await drop()
+        async with scratch_store(backend) as (label, url):
+            print(f"\n{label}")
+            await bench_backend(url, args.people, args.per_person, args.reps)
 
 
 if __name__ == "__main__":

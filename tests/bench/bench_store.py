@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +138,20 @@ def report(backend: str, results: dict[int, dict[str, float]]) -> None:
         print(f"  {op:<20}" + "".join(f"{v:>12.3f}" for v in values) + f"{values[-1] / values[0]:>20.2f}")
 
 
+@contextlib.asynccontextmanager
+async def scratch_store(backend: str) -> AsyncIterator[tuple[str, str]]:
+    """``(label, url)`` of an empty store for ``backend`` (a temporary SQLite file or PostgreSQL database)."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield "SQLite (file, WAL)", f"sqlite+aiosqlite:///{tmp}/bench.db"
+        return
+    url, drop = await pg_database()
+    try:
+        yield "PostgreSQL", url
+    finally:
+        await drop()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10,1000,100000")
@@ -144,15 +160,8 @@ async def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     for backend in args.backends.split(","):
-        if backend == "sqlite":
-            with tempfile.TemporaryDirectory() as tmp:
-                report("SQLite (file, WAL)", await bench_backend(f"sqlite+aiosqlite:///{tmp}/bench.db", sizes, args.reps))
-        else:
-            url, drop = await pg_database()
-            try:
-                report("PostgreSQL", await bench_backend(url, sizes, args.reps))
-            finally:
-                await drop()
+        async with scratch_store(backend) as (label, url):
+            report(label, await bench_backend(url, sizes, args.reps))
 
 
 if __name__ == "__main__":

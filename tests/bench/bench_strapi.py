@@ -26,7 +26,6 @@ import asyncio
 import dataclasses
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -40,7 +39,7 @@ if str(ROOT) not in sys.path:
 from relgate.app import Gateway  # noqa: E402
 from relgate.config import load  # noqa: E402
 from relgate.dialects.strapi import StrapiServer  # noqa: E402
-from tests.bench.bench_store import fill, pg_database, report, spare  # noqa: E402
+from tests.bench.bench_store import fill, report, scratch_store, spare  # noqa: E402
 
 
 async def timed(client: httpx.AsyncClient, requests: list[tuple[str, Any]]) -> float:
@@ -101,18 +100,8 @@ async def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     for backend in args.backends.split(","):
-        if backend == "sqlite":
-            with tempfile.TemporaryDirectory() as tmp:
-                report(
-                    "SQLite (file, WAL), whole requests through the Gateway",
-                    await bench_backend(f"sqlite+aiosqlite:///{tmp}/bench.db", sizes, args.reps),
-                )
-        else:
-            url, drop = await pg_database()
-            try:
-                report("PostgreSQL, whole requests through the Gateway", await bench_backend(url, sizes, args.reps))
-            finally:
-                await drop()
+        async with scratch_store(backend) as (label, url):
+            report(f"{label}, whole requests through the Gateway", await bench_backend(url, sizes, args.reps))
 
 
 if __name__ == "__main__":
