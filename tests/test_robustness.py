@@ -50,6 +50,7 @@ from relgate.model import Batch, Create, Ident
 from relgate.schema import Attribute, ResourceType, Schema
 from tests.dialects.restless_v1_support import assert_ng_errors
 from tests.jsonapi_schema import response_errors
+from tests.store_rows import Rows, store_rows
 
 # --- settings ------------------------------------------------------------------------------------
 
@@ -201,14 +202,8 @@ class Harness:
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         return self.runner.run(self._dump())
 
-    async def _dump(self) -> dict[str, list[tuple[Any, ...]]]:
-        out: dict[str, list[tuple[Any, ...]]] = {}
-        async with self.gw.store.engine.connect() as conn:
-            for name in sorted(self.tables):
-                table = self.tables[name]
-                rows = await conn.execute(sa.select(table).order_by(*table.primary_key.columns))
-                out[name] = [tuple(r) for r in rows]
-        return out
+    async def _dump(self) -> Rows:
+        return await store_rows(self.gw.store)
 
     def restore(self) -> None:
         self.runner.run(self._restore())

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
 
 from relgate.app import Gateway
 from relgate.model import HttpRequest
 from tests.dialects.jsonapi_support import encode, subset
 from tests.jsonapi_schema import response_errors
+from tests.store_rows import Rows, store_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 EXCHANGES = ROOT / "dialects" / "oro" / "exchanges"
@@ -38,16 +38,9 @@ def codec_request(method: str, path: str, headers: Mapping[str, str], body: byte
     return HttpRequest(method, path, query, {k.lower(): v for k, v in headers.items()}, body, PREFIX)
 
 
-async def snapshot(gw: Gateway) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table of the store (resource tables and join tables), in key order."""
-    tables = {**gw.store.tables.by_type, **gw.store.tables.joins}
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    async with gw.store.engine.connect() as conn:
-        for name in sorted(tables):
-            table = tables[name]
-            rows = await conn.execute(sa.select(table).order_by(*table.primary_key.columns))
-            out[name] = [tuple(r) for r in rows]
-    return out
+async def snapshot(gw: Gateway) -> Rows:
+    """Every row of every table of the store."""
+    return await store_rows(gw.store)
 
 
 def assert_oro_document(doc: Any) -> None:

@@ -9,24 +9,19 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from relgate.app import Gateway
 from relgate.config import Config
 from tests.dialects.jsonapi_support import JSONAPI, gateway_client
 from tests.jsonapi_schema import assert_response_valid
+from tests.store_rows import Rows, store_rows
 
 H = {"Content-Type": JSONAPI, "Accept": JSONAPI}
 
 
-async def snapshot(gw: Gateway) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table of the store, sorted (to compare before and after)."""
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    async with gw.store.engine.connect() as conn:
-        for table in gw.store.tables.metadata.sorted_tables:
-            rows = (await conn.execute(sa.select(table))).all()
-            out[table.name] = sorted((tuple(r) for r in rows), key=repr)
-    return out
+async def snapshot(gw: Gateway) -> Rows:
+    """Every row of every table of the store (to compare before and after)."""
+    return await store_rows(gw.store)
 
 
 async def seed(client: httpx.AsyncClient) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from relgate.config import Config, from_dict
 from tests.dialects.strapi_support import gateway
+from tests.store_rows import store_rows
 
 SHOPS = {
     "store": {"url": "sqlite+aiosqlite:///unused.db"},
@@ -132,20 +132,12 @@ async def test_strapi_relations_e2e_suite(shops_config: Config, store_url: str) 
         assert sorted(s["name"] for s in product["shops_mo"]) == ["Cazotte Shop", "Second"]
 
 
-async def dump(gw: Any) -> dict[str, list[tuple[str, ...]]]:
-    out = {}
-    async with gw.store.engine.connect() as conn:
-        for name, table in sorted({**gw.store.tables.by_type, **gw.store.tables.joins}.items()):
-            out[name] = sorted(tuple(map(str, r)) for r in (await conn.execute(sa.select(table))).all())
-    return out
-
-
 async def test_a_failing_request_writes_nothing(example_config: Config, store_url: str) -> None:
     async with gateway(example_config, store_url) as (gw, client):
         api = Api(client, next(d.dialect for d in gw.doors if d.route.prefix == "/strapi/api").ids)
         c = [(await api.call("POST", "/strapi/api/categories", {"data": {"name": f"c{i}"}}, 201))["data"]["documentId"] for i in range(4)]
         r = (await api.call("POST", "/strapi/api/restaurants", {"data": {"name": "R", "categories": c[:2]}}, 201))["data"]["documentId"]
-        before = await dump(gw)
+        before = await store_rows(gw.store)
         failing = [
             # attributes and several relation ops come before the failing anchor
             {"name": "renamed", "categories": {"connect": [c[2], {"documentId": c[3], "position": {"after": api.doc("categories", 99)}}]}},
@@ -160,9 +152,9 @@ async def test_a_failing_request_writes_nothing(example_config: Config, store_ur
         ]
         for data in failing:
             await api.call("PUT", f"/strapi/api/restaurants/{r}", {"data": data}, 400)
-            assert await dump(gw) == before
+            assert await store_rows(gw.store) == before
         await api.call("POST", "/strapi/api/restaurants", {"data": {"name": "new", "categories": {"connect": [{"id": 99}]}}}, 400)
-        assert await dump(gw) == before
+        assert await store_rows(gw.store) == before
 
 
 async def test_cross_dialect_order(example_config: Config, store_url: str) -> None:

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from relgate.config import from_dict
 from relgate.model import (
@@ -41,6 +40,7 @@ from relgate.model import (
     Upsert,
 )
 from relgate.store import Store
+from tests.store_rows import store_rows
 
 
 async def run(store: Store, *ops: Any) -> tuple[Any, ...]:
@@ -55,16 +55,6 @@ async def make(store: Store, type_: str, **attrs: Any) -> Ident:
 async def linkage(store: Store, ref: Ident, rel: str) -> list[str]:
     (res,) = await run(store, GetLinkage(ref, rel))
     return [i.id for i in res.linkage]
-
-
-async def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, to compare the whole store before and after."""
-    out = {}
-    async with store.engine.connect() as conn:
-        for name, table in sorted({**store.tables.by_type, **store.tables.joins}.items()):
-            rows = (await conn.execute(sa.select(table))).all()
-            out[name] = sorted(tuple(map(str, r)) for r in rows)
-    return out
 
 
 async def test_create_read_roundtrip_with_lids(store: Store) -> None:
@@ -87,7 +77,7 @@ async def test_create_read_roundtrip_with_lids(store: Store) -> None:
 
 async def test_failed_batch_leaves_every_table_unchanged(store: Store) -> None:
     ann = await make(store, "people", name="Ann")
-    before = await dump(store)
+    before = await store_rows(store)
     with pytest.raises(ProblemError) as err:
         await run(
             store,
@@ -97,7 +87,7 @@ async def test_failed_batch_leaves_every_table_unchanged(store: Store) -> None:
         )
     assert err.value.problems[0].status == 404
     assert err.value.problems[0].at == ("data", 0)
-    assert await dump(store) == before
+    assert await store_rows(store) == before
 
 
 async def test_ordered_positions_insert_and_move(store: Store) -> None:
