@@ -13,7 +13,8 @@ the Gateway (ASGI in-process: Strapi codec, one store transaction, the answer):
 - ``connect after (move)``: the same member moved ``after`` the middle one;
 - ``connect start``: a new member at ``{start: true}``;
 - ``forward anchor``: ``connect: [{a, before: b}, {b, after: <middle>}]`` with a and b new,
-  the case resolved by ``relgate.ordering.placements`` against the current members.
+  the case resolved by ``relgate.ordering.placements`` against the current members;
+- ``attribute change``: ``PUT {data: {name}}`` on the same restaurant (no relation touched).
 
 It prints the median milliseconds per request and the ratio largest/smallest size; the goal
 is a ratio of at most 1.5 (the cost must not grow with the relationship's size).
@@ -87,6 +88,8 @@ async def bench_backend(url: str, sizes: list[int], reps: int) -> dict[int, dict
                             for a, b in pairs
                         ],
                     ),
+                    # An attribute change answers from one Get: no linkage of the 100,000 members is read.
+                    "attribute change": await timed(client, [(path, {"data": {"name": f"r{i}"}}) for i in range(reps)]),
                 }
                 out[size] = row
     return out
