@@ -23,7 +23,7 @@ from relgate.config import Config, Route
 from relgate.dialects import Intent, ServerDialect, server_factory
 from relgate.model import HttpRequest, HttpResponse, Problem, ProblemError
 from relgate.store import Store
-from relgate.targets import Target
+from relgate.targets import NO_CALL, Call, Target
 
 log = logging.getLogger("relgate")
 
@@ -59,15 +59,15 @@ class FrontDoor:
         try:
             body = await self._read_body(headers, receive)
             request = HttpRequest(request.method, request.path, request.query, request.headers, body, request.base)
-            response = await self.handle(request)
+            response = await self.handle(request, _call(scope, headers))
         except ProblemError as error:
             response = self.dialect.render_error(error, request)
         await _send(send, response, head=head)
 
-    async def handle(self, request: HttpRequest) -> HttpResponse:
+    async def handle(self, request: HttpRequest, call: Call = NO_CALL) -> HttpResponse:
         try:
             intent: Intent = self.dialect.parse(request)
-            outcome = await self.target.execute(intent.batch)
+            outcome = await self.target.execute(intent.batch, call)
             return self.dialect.render(intent, outcome)
         except ProblemError as error:
             response = self.dialect.render_error(error, request)
@@ -101,6 +101,11 @@ class FrontDoor:
 
 def _too_large(limit: int) -> ProblemError:
     return ProblemError(Problem(413, "too-large", "Request body too large", f"The request body exceeds the limit of {limit} bytes."))
+
+
+def _call(scope: Scope, headers: Mapping[str, str]) -> Call:
+    client = scope.get("client")
+    return Call(headers=headers, client=client[0] if client else "", scheme=scope.get("scheme", "http"), host=headers.get("host", ""))
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -149,7 +154,8 @@ class Gateway:
     def __init__(self, config: Config, *, store: Store | None = None) -> None:
         self.config = config
         self.store = store or Store.from_url(config.store_url, config.schema)
-        targets: dict[str, Target] = {"store": self.store}
+        self.targets: dict[str, Target] = {"store": self.store}
+        targets = self.targets
         self.doors: list[FrontDoor] = []
         for route in config.routes:
             dialect = server_factory(route.dialect)(config.schema, route, config.server)
@@ -172,12 +178,21 @@ class Gateway:
 
     async def startup(self) -> None:
         if not self._started:
-            await self.store.open()
+            opened: list[Target] = []
+            try:
+                for target in self.targets.values():
+                    await target.open()
+                    opened.append(target)
+            except BaseException:
+                for target in reversed(opened):
+                    await target.close()
+                raise
             self._started = True
 
     async def shutdown(self) -> None:
         if self._started:
-            await self.store.close()
+            for target in reversed(self.targets.values()):
+                await target.close()
             self._started = False
 
     async def __aenter__(self) -> Gateway:

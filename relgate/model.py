@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 Path: TypeAlias = tuple[str | int, ...]
 """Location of a member in the request document, e.g. ``("data", "relationships", "tags", "data", 1)``."""
@@ -445,12 +445,46 @@ class Aggregates:
 Result: TypeAlias = "One | ResourceList | LinkageResult | Count | Aggregates | None"
 
 
+OpStatus: TypeAlias = 'Literal["done", "skipped", "failed", "compensated"]'
+"""What became of one op: carried out, not needed (an idempotent add of present members), the
+one that failed, or carried out and then undone after a later failure."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One op of a batch as a target that is not transactional carried it out.
+
+    ``action`` says what was sent for it (``"POST /people"``); a target that runs a batch in one
+    transaction reports no steps.
+    """
+
+    op: int
+    status: OpStatus
+    action: str = ""
+
+    def as_meta(self) -> dict[str, Any]:
+        """The plain form problems carry in ``meta.steps``."""
+        return {"op": self.op, "status": self.status, "action": self.action}
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What a target did with a Batch: one result per op, and the ``lid -> id`` map."""
+    """What a target did with a Batch: one result per op, and the ``lid -> id`` map.
+
+    ``steps`` is empty when the target ran the batch in one transaction (every op done);
+    otherwise it says, per op, what happened and what was sent.
+    """
 
     results: tuple[Result, ...]
     lids: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    steps: tuple[Step, ...] = ()
+
+    def status(self, index: int) -> OpStatus:
+        """What became of op ``index`` (``done`` for a transactional target)."""
+        for step in self.steps:
+            if step.op == index:
+                return step.status
+        return "done"
 
 
 # --- problems --------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from relgate.store.reads import Reader
 from relgate.store.session import Session
 from relgate.store.tables import Tables, build_tables
 from relgate.store.writes import Writer
+from relgate.targets import NO_CALL, Call
 
 __all__ = ["Store", "normalize_url"]
 
@@ -52,6 +53,8 @@ class Store:
     error) not at all.  Integrity errors the checks did not foresee become a 409 problem
     rather than a crash.
     """
+
+    name = "store"
 
     def __init__(self, engine: AsyncEngine, schema: Schema) -> None:
         self.engine = engine
@@ -75,7 +78,8 @@ class Store:
     async def close(self) -> None:
         await self.engine.dispose()
 
-    async def execute(self, batch: Batch) -> Outcome:
+    async def execute(self, batch: Batch, call: Call = NO_CALL) -> Outcome:
+        """Run ``batch`` in one transaction (``call`` is not needed by the store)."""
         writes = any(isinstance(op, WRITE_OPS) for op in batch.ops)
         options = {} if writes else {READ_ONLY: True}
         try:

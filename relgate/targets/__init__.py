@@ -1,11 +1,48 @@
-"""Targets execute canonical batches: the own store today; HTTP backends and wrapped apps share this seam."""
+"""Targets carry out canonical batches: relgate's own store, or a backend reached over HTTP.
+
+Every target has the same small lifecycle, so the gateway (and, later, the middleware) treats
+them alike: ``open()`` at start-up, ``execute(batch, call)`` per request, ``close()`` at shutdown.
+``call`` describes the caller's request as far as a target may need it (credentials and
+forwarding headers a backend must see); the store ignores it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from relgate.model import Batch, Outcome
 
 
+@dataclass(frozen=True, slots=True)
+class Call:
+    """The caller's side of one request, as a target may need it (plain values, no I/O).
+
+    ``headers`` are the caller's request headers (lower-case names); ``client`` the peer
+    address; ``scheme`` and ``host`` what the caller used to reach relgate.
+    """
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    client: str = ""
+    scheme: str = "http"
+    host: str = ""
+
+
+NO_CALL = Call()
+
+
 class Target(Protocol):
-    async def execute(self, batch: Batch) -> Outcome: ...
+    """What a front door needs from whatever serves its route."""
+
+    name: str
+
+    async def open(self) -> None:
+        """Acquire what the target needs (tables, a connection pool); called once at start-up."""
+
+    async def close(self) -> None:
+        """Release it; called once at shutdown."""
+
+    async def execute(self, batch: Batch, call: Call = NO_CALL) -> Outcome:
+        """Carry out ``batch``; raise :class:`~relgate.model.ProblemError` to refuse it."""
+        ...
