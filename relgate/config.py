@@ -8,11 +8,13 @@ depends on how relationships pair up with their inverses.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from relgate.schema import (
     ATTRIBUTE_KINDS,
@@ -43,6 +45,35 @@ class ServerConfig:
     """Origins allowed to call relgate from a browser (CORS); ``["*"]`` for any; none by default."""
 
 
+def _policy(policies: Mapping[tuple[str, str], Mapping[str, Any]], rel: Relationship, name: str, default: Any) -> Any:
+    override = policies.get((rel.owner, rel.name))
+    if override is not None and name in override:
+        return override[name]
+    return rel.policy(name, default)
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """An API relgate forwards to: ``[backends.NAME]``.
+
+    ``url`` is the backend's API root; it stands where the dialect's front-door prefix stands, so
+    the dialect's ``/person/1`` is ``GET <url>/person/1``.  ``policies`` say what the backend
+    forbids (same keys as a route's); ``options`` are the dialect's own settings.
+    """
+
+    name: str
+    dialect: str
+    url: str
+    timeout: float = 10.0
+    headers: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    policies: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+
+    def policy(self, rel: Relationship, name: str, default: Any = True) -> Any:
+        """A relationship policy of this backend (its override, then the schema's)."""
+        return _policy(self.policies, rel, name, default)
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     """A front door: requests under ``prefix`` speak ``dialect`` and go to ``target``.
@@ -59,10 +90,7 @@ class Route:
 
     def policy(self, rel: Relationship, name: str, default: Any = True) -> Any:
         """A relationship policy as this front door sees it (route override, then schema)."""
-        override = self.policies.get((rel.owner, rel.name))
-        if override is not None and name in override:
-            return override[name]
-        return rel.policy(name, default)
+        return _policy(self.policies, rel, name, default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +100,7 @@ class Config:
     routes: tuple[Route, ...]
     schema: Schema
     source: str = ""
+    backends: Mapping[str, Backend] = field(default_factory=dict)
 
 
 class ConfigError(Exception):
@@ -136,17 +165,63 @@ class _Checker:
     # --- sections ---------------------------------------------------------------------------
 
     def config(self, data: Mapping[str, Any], source: str) -> Config | None:
-        self.unknown(data, "", {"server", "store", "routes", "types"})
+        self.unknown(data, "", {"server", "store", "backends", "routes", "types"})
         server = self.server(self.table(data.get("server"), "server"))
         store = self.table(data.get("store"), "store")
         self.unknown(store, "store", {"url"})
         store_url = self.typed(store, "url", "store", str, DEFAULT_STORE_URL)
         types = self.types(self.table(data.get("types"), "types"))
         schema = Schema(types)
-        routes = self.routes(data.get("routes"), schema)
+        backends = self.backends(self.table(data.get("backends"), "backends"), schema)
+        routes = self.routes(data.get("routes"), schema, backends)
         if self.errors:
             return None
-        return Config(server=server, store_url=store_url, routes=routes, schema=schema, source=source)
+        return Config(server=server, store_url=store_url, routes=routes, schema=schema, source=source, backends=backends)
+
+    def backends(self, t: Mapping[str, Any], schema: Schema) -> dict[str, Backend]:
+        from relgate.dialects import DIALECTS
+
+        out: dict[str, Backend] = {}
+        for name, raw in t.items():
+            key = f"backends.{name}"
+            if name == "store":
+                self.error(key, "'store' names relgate's own store; choose another backend name")
+                continue
+            b = self.table(raw, key)
+            self.unknown(b, key, {"dialect", "url", "timeout", "headers", "options", "policies"})
+            dialect = self.typed(b, "dialect", key, str, "")
+            if dialect not in DIALECTS:
+                self.error(f"{key}.dialect", f"unknown dialect {dialect!r} (known: {', '.join(sorted(DIALECTS))})")
+            url = self.typed(b, "url", key, str, "")
+            problem = _url_problem(url)
+            if problem:
+                self.error(f"{key}.url", problem)
+            timeout = self.typed(b, "timeout", key, (int, float), 10.0)
+            if isinstance(timeout, bool) or timeout <= 0:
+                self.error(f"{key}.timeout", "must be a positive number of seconds")
+            headers: dict[str, str] = {}
+            for hname, value in self.table(b.get("headers"), f"{key}.headers").items():
+                if not isinstance(value, str) or not _HEADER_NAME.match(hname) or any(c in value for c in "\r\n\x00"):
+                    self.error(f"{key}.headers.{hname}", "must be a header name with a string value (no line breaks)")
+                    continue
+                headers[hname] = value
+            options = dict(self.table(b.get("options"), f"{key}.options"))
+            policies = self.route_policies(b.get("policies"), f"{key}.policies", schema)
+            out[name] = Backend(name, dialect, url.rstrip("/"), float(timeout), headers, options, policies)
+        return out
+
+    def route_policies(self, value: Any, key: str, schema: Schema) -> dict[tuple[str, str], Mapping[str, Any]]:
+        """``{ "type.relationship" = { allow_replace = false } }`` of a route or a backend."""
+        policies: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for name, pol in self.table(value, key).items():
+            pkey = f"{key}.{name}"
+            type_name, _, rel_name = name.partition(".")
+            rtype = schema.types.get(type_name)
+            if rtype is None or rel_name not in rtype.relationships:
+                self.error(pkey, "must name a relationship as 'type.relationship'")
+                continue
+            policies[(type_name, rel_name)] = self.policies(self.table(pol, pkey), pkey)
+        return policies
 
     def server(self, t: Mapping[str, Any]) -> ServerConfig:
         d = ServerConfig()
@@ -165,7 +240,7 @@ class _Checker:
             self.error("server.port", "must be between 0 and 65535")
         return ServerConfig(**values)
 
-    def routes(self, value: Any, schema: Schema) -> tuple[Route, ...]:
+    def routes(self, value: Any, schema: Schema, backends: Mapping[str, Backend]) -> tuple[Route, ...]:
         from relgate.dialects import DIALECTS
 
         if value is None:
@@ -190,18 +265,11 @@ class _Checker:
             if dialect not in DIALECTS:
                 self.error(f"{key}.dialect", f"unknown dialect {dialect!r} (known: {', '.join(sorted(DIALECTS))})")
             target = self.typed(t, "target", key, str, "store")
-            if target != "store":
-                self.error(f"{key}.target", f"unknown target {target!r} (known: store)")
+            if target != "store" and target not in backends:
+                known = ", ".join(["store", *sorted(backends)])
+                self.error(f"{key}.target", f"unknown target {target!r} (known: {known}; a backend is declared as [backends.NAME])")
             options = dict(self.table(t.get("options"), f"{key}.options"))
-            policies: dict[tuple[str, str], Mapping[str, Any]] = {}
-            for name, pol in self.table(t.get("policies"), f"{key}.policies").items():
-                pkey = f"{key}.policies.{name}"
-                type_name, _, rel_name = name.partition(".")
-                rtype = schema.types.get(type_name)
-                if rtype is None or rel_name not in rtype.relationships:
-                    self.error(pkey, "must name a relationship as 'type.relationship'")
-                    continue
-                policies[(type_name, rel_name)] = self.policies(self.table(pol, pkey), pkey)
+            policies = self.route_policies(t.get("policies"), f"{key}.policies", schema)
             routes.append(Route(prefix=prefix, dialect=dialect, target=target, options=options, policies=policies))
         # Longest prefix first, so /strapi/api wins over /strapi.
         routes.sort(key=lambda r: len(r.prefix), reverse=True)
@@ -338,6 +406,24 @@ class _Checker:
                 storage=storage,
             )
         return out
+
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+"""An HTTP field name (RFC 9110 token)."""
+
+
+def _url_problem(url: str) -> str:
+    """Why ``url`` cannot be a backend's API root ("" when it can)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http:// or https:// URL with a host, e.g. \"http://127.0.0.1:5000/api\""
+    if parts.query or parts.fragment:
+        return "must not have a query or a fragment"
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "has an invalid port"
+    return ""
 
 
 def _storage(owner: str, rname: str, r: Mapping[str, Any], inv: tuple[str, str] | None, o: Mapping[str, Any] | None) -> Storage:

@@ -29,6 +29,7 @@ DIALECTS: dict[str, str] = {
     "oro": "relgate.dialects.oro",
     "strapi": "relgate.dialects.strapi",
     "restless": "relgate.dialects.restless",
+    "didww": "relgate.dialects.didww",
 }
 """Dialect name -> module offering ``server(schema, route, server_config)``."""
 
