@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Router
@@ -22,20 +23,32 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from relgate.config import Config, Route
 from relgate.dialects import Intent, ServerDialect, server_factory
 from relgate.model import HttpRequest, HttpResponse, Problem, ProblemError
+from relgate.passthrough import PassThrough
 from relgate.store import Store
 from relgate.targets import NO_CALL, Call, Target
+from relgate.targets.registry import backend_targets, used
+from relgate.targets.remote import BackendFault, RemoteTarget
 
 log = logging.getLogger("relgate")
 
 
 class FrontDoor:
-    """One route: ``dialect`` parses and renders, ``target`` executes."""
+    """One route: ``dialect`` parses and renders, ``target`` executes.
+
+    In front of a backend, a request the route need not translate — every request when the
+    caller's dialect is the backend's, otherwise a path the dialect's schema does not cover
+    (Strapi's ``/upload``, a backend's health URL) — is decided on before the body is read and
+    streamed to the backend and back untouched (:class:`~relgate.passthrough.PassThrough`).
+    """
 
     def __init__(self, route: Route, dialect: ServerDialect, target: Target, *, max_body_bytes: int) -> None:
         self.route = route
         self.dialect = dialect
         self.target = target
         self.max_body_bytes = max_body_bytes
+        self.pass_through: PassThrough | None = None
+        if isinstance(target, RemoteTarget):
+            self.pass_through = PassThrough(target, dialect, whole_route=target.backend.dialect == route.dialect)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # websockets are not relgate's business
@@ -45,6 +58,13 @@ class FrontDoor:
         if root and path.startswith(root):
             path = path[len(root) :]
         headers = _headers(scope["headers"])
+        if self.pass_through is not None and self.pass_through.takes(path or "/"):
+            try:
+                await self.pass_through(scope, receive, send, path or "/", _call(scope, headers))
+            except BackendFault as fault:
+                request = HttpRequest(scope["method"], path or "/", scope.get("query_string", b"").decode("latin-1"), headers, base=root)
+                await _send(send, self.dialect.render_error(ProblemError(fault.problem), request), head=scope["method"] == "HEAD")
+            return
         request = HttpRequest(
             method=scope["method"],
             path=path or "/",
@@ -147,15 +167,20 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
 class Gateway:
     """The relgate ASGI app for a configuration.
 
-    Use as ``async with Gateway(config) as app`` (opens and closes the store), or hand it to
-    an ASGI server, which drives the same through the lifespan protocol.
+    Use as ``async with Gateway(config) as app`` (opens and closes its targets: the store and
+    the backends its routes use), or hand it to an ASGI server, which drives the same through
+    the lifespan protocol.  ``transports`` replaces a backend's connection pool by name (an
+    :class:`httpx.ASGITransport` for an app in the same process, a mock for faults in tests).
     """
 
-    def __init__(self, config: Config, *, store: Store | None = None) -> None:
+    def __init__(
+        self, config: Config, *, store: Store | None = None, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
+    ) -> None:
         self.config = config
         self.store = store or Store.from_url(config.store_url, config.schema)
-        self.targets: dict[str, Target] = {"store": self.store}
-        targets = self.targets
+        every: dict[str, Target] = {"store": self.store, **backend_targets(config, transports)}
+        self.targets: dict[str, Target] = used(config, every)
+        targets = every
         self.doors: list[FrontDoor] = []
         for route in config.routes:
             dialect = server_factory(route.dialect)(config.schema, route, config.server)

@@ -10,6 +10,13 @@ route, server_config)``), compiling whatever name maps and routes it needs, and 
   Headers the error carries (``ProblemError.headers``, e.g. ``Allow`` for a 405) are added by
   the front door; ``render_error`` leaves them out.
 
+A dialect's *client half* (``client(schema, backend)``, for dialects that can be a backend)
+speaks to a backend of that dialect on relgate's behalf:
+
+- ``capabilities``: what the backend can express natively (:mod:`relgate.capabilities`);
+- ``exchange(op) -> Exchange``: the backend requests that carry out one canonical op and the
+  reading of their answers (:mod:`relgate.dialects.client`).
+
 No dialect does I/O: no sockets, no database, no awaits.  Modules are imported lazily by name
 so that ``relgate check`` can validate a config without importing every codec.
 """
@@ -21,7 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from relgate.model import Batch, HttpRequest, HttpResponse, Outcome, ProblemError
+from relgate.capabilities import Capabilities
+from relgate.dialects.client import Exchange
+from relgate.model import Batch, HttpRequest, HttpResponse, Op, Outcome, ProblemError
 
 DIALECTS: dict[str, str] = {
     "jsonapi": "relgate.dialects.jsonapi",
@@ -31,7 +40,7 @@ DIALECTS: dict[str, str] = {
     "restless": "relgate.dialects.restless",
     "didww": "relgate.dialects.didww",
 }
-"""Dialect name -> module offering ``server(schema, route, server_config)``."""
+"""Dialect name -> module offering ``server(schema, route, server_config)`` and ``client(schema, backend)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +59,27 @@ class ServerDialect(Protocol):
     def render_error(self, error: ProblemError, request: HttpRequest | None) -> HttpResponse: ...
 
 
+class ClientDialect(Protocol):
+    name: str
+    """The backend's name (``[backends.NAME]``), for problems and metrics."""
+    capabilities: Capabilities
+
+    def exchange(self, op: Op) -> Exchange: ...
+
+
 ServerFactory = Callable[..., ServerDialect]
+ClientFactory = Callable[..., ClientDialect]
 
 
 def server_factory(name: str) -> ServerFactory:
     module = importlib.import_module(DIALECTS[name])
     return module.server
+
+
+def client_factory(name: str) -> ClientFactory:
+    """The client-half factory of dialect ``name`` (``ValueError`` when it cannot be a backend)."""
+    module = importlib.import_module(DIALECTS[name])
+    factory = getattr(module, "client", None)
+    if factory is None:
+        raise ValueError(f"the dialect {name!r} cannot be a backend yet")
+    return factory

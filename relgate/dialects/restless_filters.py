@@ -368,3 +368,93 @@ def canonical(fields: Fields, name: str) -> str:
 def show(value: Any) -> str:
     text = orjson.dumps(value).decode()
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- the other direction: canonical filters -> filter objects (for Flask-Restless backends) ----
+
+OPERATORS_OUT: Mapping[str, str] = {
+    "eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt", "ge": "ge", "in": "in", "not_in": "not_in",
+    "like": "like", "ilike": "ilike", "is_null": "is_null", "is_not_null": "is_not_null",
+}  # fmt: skip
+"""Canonical comparisons both generations' filter objects can say (NG adds ``not_like``)."""
+
+_LIKE = {"contains": ("%", "%", "like"), "icontains": ("%", "%", "ilike"), "startswith": ("", "%", "like"),
+         "istartswith": ("", "%", "ilike"), "endswith": ("%", "", "like"), "iendswith": ("%", "", "ilike")}  # fmt: skip
+
+
+class FilterWriter:
+    """Writes canonical filters as Flask-Restless filter objects for one backend.
+
+    ``fail(what, at)`` returns the exception for a filter the backend cannot express (the
+    caller's 400 naming it).  Both originals take one ``{name, op, val}`` inside ``has`` /
+    ``any``, so a relation filter with a combined condition inside is refused, not weakened.
+    """
+
+    def __init__(self, catalog: Catalog, fail: Callable[[str, Path | None], Exception], *, not_like: bool) -> None:
+        self.catalog = catalog
+        self.fail = fail
+        self.ops = {**OPERATORS_OUT, **({"not_like": "not_like"} if not_like else {})}
+
+    def objects(self, fields: Fields, where: Filter | None) -> list[dict[str, Any]]:
+        """The filter list (AND-ed) for ``where`` on the type of ``fields``."""
+        if where is None:
+            return []
+        items = where.items if isinstance(where, And) else (where,)
+        return [self.one(fields, item) for item in items]
+
+    def one(self, fields: Fields, item: Filter) -> dict[str, Any]:
+        if isinstance(item, (And, Or)):
+            key = "and" if isinstance(item, And) else "or"
+            return {key: [self.one(fields, i) for i in item.items]}
+        if isinstance(item, Related):
+            rel = fields.relationships[item.relationship]
+            target = self.catalog.target(rel)
+            if item.where is None:
+                inner: dict[str, Any] = {"name": "id", "op": "is_not_null"}
+            elif isinstance(item.where, (Cmp, FieldCmp)):
+                inner = self.one(target, item.where)
+            else:
+                raise self.fail(f"filter on '{item.relationship}' with a combined condition inside it", item.at or None)
+            return {"name": rel.name, "op": "any" if rel.many else "has", "val": inner}
+        if isinstance(item, FieldCmp):
+            if item.op not in FIELD_OPS:
+                raise self.fail(f"compare two fields with '{item.op}'", item.at or None)
+            return {"name": self._column(fields, item.field), "op": item.op, "field": self._column(fields, item.other)}
+        if isinstance(item, Cmp):
+            return self._cmp(fields, item)
+        raise self.fail("negate a filter ('not')", None)
+
+    def _cmp(self, fields: Fields, item: Cmp) -> dict[str, Any]:
+        name = self._column(fields, item.field)
+        if item.op == "between":
+            low, high = item.value
+            return {"and": [{"name": name, "op": "ge", "val": _json(low)}, {"name": name, "op": "le", "val": _json(high)}]}
+        if item.op in _LIKE:
+            head, tail, op = _LIKE[item.op]
+            text = str(item.value)
+            if "%" in text or "_" in text:
+                raise self.fail(f"search for text containing '%' or '_' with '{item.op}' (LIKE has no escape there)", item.at or None)
+            return {"name": name, "op": op, "val": f"{head}{text}{tail}"}
+        op = self.ops.get(item.op)
+        if op is None:
+            raise self.fail(f"filter with the operator '{item.op}'", item.at or None)
+        if op in UNARY:
+            return {"name": name, "op": op}
+        if op in ("in", "not_in"):
+            return {"name": name, "op": op, "val": [_json(v) for v in item.value]}
+        return {"name": name, "op": op, "val": _json(item.value)}
+
+    def _column(self, fields: Fields, name: str) -> str:
+        """A to-one is compared through its foreign-key column, as the originals' models name it."""
+        if name in fields.relationships:
+            for column, rel in fields.fk_columns.items():
+                if rel.name == name:
+                    return column
+            raise self.fail(f"compare the relationship '{name}' directly", None)
+        return name
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value

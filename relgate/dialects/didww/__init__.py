@@ -7,8 +7,9 @@ the JSON:API codec with the :data:`DIDWW` profile, for front doors and backends 
 
 from __future__ import annotations
 
-from relgate.config import Route, ServerConfig
+from relgate.config import Backend, Route, ServerConfig
 from relgate.dialects.jsonapi import JsonApiProfile, JsonApiServer
+from relgate.dialects.jsonapi.client import JsonApiClient
 from relgate.schema import Schema
 
 DIDWW = JsonApiProfile(
@@ -21,9 +22,14 @@ DIDWW = JsonApiProfile(
 )
 """JSON:API 1.0 media types, relationship links readable, relationship writes only inline."""
 
-__all__ = ["DIDWW", "server"]
+__all__ = ["DIDWW", "client", "server"]
 
 
 def server(schema: Schema, route: Route, server_config: ServerConfig) -> JsonApiServer:
     """The DIDWW front door (``route.options`` may adjust the profile)."""
     return JsonApiServer(schema, route, server_config, DIDWW)
+
+
+def client(schema: Schema, backend: Backend) -> JsonApiClient:
+    """The client half for a DIDWW backend: relationship changes become resource PATCHes with full linkage."""
+    return JsonApiClient(schema, backend, DIDWW)

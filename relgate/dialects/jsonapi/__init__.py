@@ -9,6 +9,7 @@ Rules and sources: ``dialects/jsonapi/README.md``.
 from __future__ import annotations
 
 from relgate.config import Route, ServerConfig
+from relgate.dialects.jsonapi.client import client
 from relgate.dialects.jsonapi.documents import DocumentReader, LidScope, ResourceInput
 from relgate.dialects.jsonapi.errors import Issues, error_object
 from relgate.dialects.jsonapi.profile import ATOMIC_EXT, JSONAPI_1_1, JsonApiProfile
@@ -27,6 +28,7 @@ __all__ = [
     "JsonApiServer",
     "LidScope",
     "ResourceInput",
+    "client",
     "error_object",
     "server",
 ]

@@ -97,6 +97,15 @@ class JsonApiServer:
         self.atomic = atomic.AtomicParser(self)
         schema.warm((self.profile.dialect,))
 
+    def covers(self, path: str) -> bool:
+        """Whether ``path`` names one of this door's endpoints (a type of the schema, the operations URL).
+
+        In front of a backend, a path it does not cover goes to the backend untouched.
+        """
+        if self.profile.atomic and path.rstrip("/") == self.profile.operations_path:
+            return True
+        return path.strip("/").split("/", 1)[0] in self.router.types
+
     # --- parse ---------------------------------------------------------------------------------
 
     def parse(self, request: HttpRequest) -> Intent:

@@ -10,14 +10,24 @@ have.  Rules and sources: ``dialects/oro/README.md``.
 
 from __future__ import annotations
 
-from relgate.config import Route, ServerConfig
+from relgate.config import Backend, Route, ServerConfig
+from relgate.dialects.jsonapi.client import JsonApiClient
 from relgate.dialects.oro.profile import ORO
 from relgate.dialects.oro.server import OroServer
 from relgate.schema import Schema
 
-__all__ = ["ORO", "OroServer", "server"]
+__all__ = ["ORO", "OroServer", "client", "server"]
 
 
 def server(schema: Schema, route: Route, server_config: ServerConfig) -> OroServer:
     """The Oro server half for one front door (``route.options`` may adjust the profile)."""
     return OroServer(schema, route, server_config, ORO)
+
+
+def client(schema: Schema, backend: Backend) -> JsonApiClient:
+    """The client half for an Oro backend: JSON:API 1.0 media types without parameters, always both headers."""
+    return JsonApiClient(schema, backend, ORO, defaults=ORO_CLIENT)
+
+
+ORO_CLIENT = {"count_request": "X-Include: totalCount", "total_header": "X-Include-Total-Count"}
+"""Oro counts a collection only when asked (``X-Include: totalCount``) and answers in a header."""

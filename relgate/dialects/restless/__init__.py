@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 
-from relgate.config import Route, ServerConfig
+from relgate.config import Backend, Route, ServerConfig
+from relgate.dialects.jsonapi.client import JsonApiClient
 from relgate.dialects.restless.profile import ORIGINAL_OPTIONS, RESTLESS_1_0, profile_for, shape_error
 from relgate.dialects.restless.server import RestlessServer, RestlessWrites
 from relgate.schema import Schema
 
-__all__ = ["ORIGINAL_OPTIONS", "RESTLESS_1_0", "RestlessServer", "RestlessWrites", "profile_for", "server", "shape_error"]
+__all__ = ["ORIGINAL_OPTIONS", "RESTLESS_1_0", "RestlessServer", "RestlessWrites", "client", "profile_for", "server", "shape_error"]
 
 
 def server(schema: Schema, route: Route, server_config: ServerConfig) -> RestlessServer:
     """The ``restless`` front door; ``route.options`` may use ``create_api``'s keyword names."""
     profile, rest = profile_for(route.options)
     return RestlessServer(schema, dataclasses.replace(route, options=rest), server_config, profile)
+
+
+def client(schema: Schema, backend: Backend) -> JsonApiClient:
+    """The client half for a flask-restless-ng backend: its profile, and ``filter[objects]`` filters."""
+    profile, rest = profile_for(backend.options)
+    return JsonApiClient(schema, dataclasses.replace(backend, options=rest), profile, defaults={"filter": "restless"})

@@ -1,0 +1,131 @@
+"""The algebra of canonical operations that does not depend on any target.
+
+Beside the operation types (as Orbit keeps ``recordsReferencedByOperations`` beside its
+operations): which identifiers an op references, and the substitution of local ids by the ids
+a target assigned earlier in the batch.  A target that carries a batch out op by op (a backend
+over HTTP) binds each ``lid`` when its create answers and substitutes it into later ops.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from relgate.model import (
+    Add,
+    After,
+    Before,
+    Create,
+    Get,
+    GetLinkage,
+    GetRelated,
+    Ident,
+    Linkage,
+    Op,
+    Position,
+    Problem,
+    ProblemError,
+    Remove,
+    Replace,
+    SetOne,
+    Update,
+    Upsert,
+)
+
+Lids = Mapping[tuple[str, str], str]
+"""``(type, lid) -> id`` for the resources created so far in a batch."""
+
+
+def unknown_lid(ident: Ident) -> ProblemError:
+    return ProblemError(
+        Problem(
+            400,
+            "unknown-lid",
+            "Unknown local id",
+            f"No resource of type '{ident.type}' with lid '{ident.lid}' was created before this point.",
+            at=ident.at or None,
+        )
+    )
+
+
+def resolve(ident: Ident, lids: Lids) -> Ident:
+    """``ident`` with its lid replaced by the id it was bound to (``at`` kept)."""
+    if ident.lid is None:
+        return ident
+    id_ = lids.get((ident.type, ident.lid))
+    if id_ is None:
+        raise unknown_lid(ident)
+    return Ident(ident.type, id_, at=ident.at)
+
+
+def _linkage(value: Linkage, lids: Lids) -> Linkage:
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        return tuple(resolve(i, lids) for i in value)
+    return resolve(value, lids)
+
+
+def _position(position: Position | None, lids: Lids) -> Position | None:
+    if isinstance(position, (Before, After)):
+        return dataclasses.replace(position, anchor=resolve(position.anchor, lids))
+    return position
+
+
+def created_lid(op: Op) -> tuple[str, str] | None:
+    """The ``(type, lid)`` an op defines, if it creates a resource named by a lid."""
+    if isinstance(op, (Create, Upsert)) and op.ref is not None and op.ref.lid is not None:
+        return (op.type, op.ref.lid)
+    return None
+
+
+def substitute(op: Op, lids: Lids) -> Op:
+    """``op`` with every referenced lid replaced by its id (a create keeps the lid it defines).
+
+    Raises a 400 ``unknown-lid`` problem at the identifier for a lid not bound yet.
+    """
+    if not lids and not _mentions_lid(op):
+        return op
+    if isinstance(op, (Create, Upsert)):
+        return dataclasses.replace(op, relationships={k: _linkage(v, lids) for k, v in op.relationships.items()})
+    if isinstance(op, Update):
+        return dataclasses.replace(op, ref=resolve(op.ref, lids), relationships={k: _linkage(v, lids) for k, v in op.relationships.items()})
+    if isinstance(op, SetOne):
+        return dataclasses.replace(op, ref=resolve(op.ref, lids), target=None if op.target is None else resolve(op.target, lids))
+    if isinstance(op, Add):
+        return dataclasses.replace(
+            op,
+            ref=resolve(op.ref, lids),
+            targets=tuple(resolve(t, lids) for t in op.targets),
+            position=_position(op.position, lids),
+            positions=tuple(_position(p, lids) for p in op.positions),  # type: ignore[misc]
+        )
+    if isinstance(op, (Replace, Remove)):
+        return dataclasses.replace(op, ref=resolve(op.ref, lids), targets=tuple(resolve(t, lids) for t in op.targets))
+    if isinstance(op, (Get, GetLinkage, GetRelated)) or hasattr(op, "ref"):
+        return dataclasses.replace(op, ref=resolve(op.ref, lids))  # type: ignore[arg-type, call-arg]
+    return op
+
+
+def referenced(op: Op) -> tuple[Ident, ...]:
+    """Every identifier ``op`` names (its own ref, linkage targets, anchors)."""
+    out: list[Ident] = []
+    ref = getattr(op, "ref", None)
+    if isinstance(ref, Ident) and not isinstance(op, (Create, Upsert)):
+        out.append(ref)
+    for value in getattr(op, "relationships", {}).values():
+        if isinstance(value, tuple):
+            out.extend(value)
+        elif isinstance(value, Ident):
+            out.append(value)
+    if isinstance(op, SetOne) and op.target is not None:
+        out.append(op.target)
+    out.extend(getattr(op, "targets", ()))
+    for position in (getattr(op, "position", None), *getattr(op, "positions", ())):
+        if isinstance(position, (Before, After)):
+            out.append(position.anchor)
+    return tuple(out)
+
+
+def _mentions_lid(op: Op) -> bool:
+    return any(i.lid is not None for i in referenced(op))

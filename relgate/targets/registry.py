@@ -1,0 +1,29 @@
+"""Targets built from a configuration, by name: ``store`` and every ``[backends.NAME]``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+
+from relgate.config import Config
+from relgate.dialects import client_factory
+from relgate.targets import Target
+from relgate.targets.remote import RemoteTarget
+
+
+def backend_targets(config: Config, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None) -> dict[str, RemoteTarget]:
+    """One :class:`RemoteTarget` per configured backend (``transports`` replaces a backend's pool,
+    e.g. with :class:`httpx.ASGITransport` for an app in the same process)."""
+    transports = transports or {}
+    out: dict[str, RemoteTarget] = {}
+    for name, backend in config.backends.items():
+        client = client_factory(backend.dialect)(config.schema, backend)
+        out[name] = RemoteTarget(config.schema, backend, client, transport=transports.get(name))
+    return out
+
+
+def used(config: Config, targets: Mapping[str, Target]) -> dict[str, Target]:
+    """The targets some route serves from (only those are opened)."""
+    names = {r.target for r in config.routes}
+    return {name: t for name, t in targets.items() if name in names}

@@ -1,0 +1,155 @@
+"""A backend reached over HTTP: a batch carried out through the backend dialect's client half.
+
+One pooled :class:`httpx.AsyncClient` per backend (limits and timeout from config); its
+transport is the seam — the connection pool in production, :class:`httpx.ASGITransport` for an
+app in the same process, :class:`httpx.MockTransport` for faults in tests.  Ops run in order;
+each op is one :data:`~relgate.dialects.client.Exchange` of the client half, driven here with
+real I/O.  A lid is bound when its create answers and substituted into later ops.
+
+Faults become problems in canonical terms, which the caller's dialect renders: the backend
+refused the connection or broke it → 502; no answer within ``timeout`` → 504; an answer the
+client half cannot read → 502 naming the backend.  When a batch fails after some of its writes
+went through, every problem says in ``meta.steps`` which ops were applied and which failed
+(undoing them is the planner's next step).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+
+import httpx
+
+from relgate.config import Backend
+from relgate.dialects import ClientDialect
+from relgate.dialects.client import Exchange, action, is_write
+from relgate.model import Batch, HttpRequest, HttpResponse, One, Outcome, Problem, ProblemError, Result, Step
+from relgate.ops import created_lid, substitute
+from relgate.schema import Schema
+from relgate.targets import NO_CALL, Call
+from relgate.targets.forwarding import end_to_end, passed_through, translated
+from relgate.targets.lowering import Lowering
+
+POOL = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30)
+
+
+class BackendFault(Exception):
+    """A backend could not be asked or did not answer; ``problem`` is the caller's 502/504."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.detail)
+        self.problem = problem
+
+
+class RemoteTarget:
+    """Carries out batches against one ``[backends.NAME]``."""
+
+    def __init__(
+        self, schema: Schema, backend: Backend, client: ClientDialect, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.name = backend.name
+        self.schema = schema
+        self.backend = backend
+        self.client = client
+        self.lowering = Lowering(schema, backend, client.capabilities)
+        self.transport = transport
+        self.http: httpx.AsyncClient | None = None
+
+    async def open(self) -> None:
+        if self.http is None:
+            timeout = httpx.Timeout(self.backend.timeout)
+            self.http = httpx.AsyncClient(transport=self.transport, timeout=timeout, limits=POOL, follow_redirects=False, trust_env=False)
+
+    async def close(self) -> None:
+        if self.http is not None:
+            await self.http.aclose()
+            self.http = None
+
+    # --- translated batches --------------------------------------------------------------------
+
+    async def execute(self, batch: Batch, call: Call = NO_CALL) -> Outcome:
+        refusals = self.lowering.refusals(batch)
+        if refusals:
+            raise ProblemError(*refusals)
+        lids: dict[tuple[str, str], str] = {}
+        results: list[Result] = []
+        steps: list[Step] = []
+        for index, raw in enumerate(batch.ops):
+            try:
+                op = substitute(raw, lids)
+                result = await self._run(self.client.exchange(op), call, steps, index)
+            except ProblemError as error:
+                raise _reported(error, steps) from None
+            defined = created_lid(raw)
+            if defined is not None and isinstance(result, One) and result.item is not None:
+                lids[defined] = result.item.id
+                result = One(dataclasses.replace(result.item, lid=defined[1]), result.included)
+            results.append(result)
+        return Outcome(tuple(results), lids, tuple(steps))
+
+    async def _run(self, exchange: Exchange, call: Call, steps: list[Step], index: int) -> Result:
+        request = next(exchange)
+        while True:
+            sent = action(request) if is_write(request) else None
+            try:
+                response = await self.send(request, call)
+            except BackendFault as fault:
+                if sent:
+                    steps.append(Step(index, "failed", sent))
+                raise ProblemError(fault.problem) from None
+            try:
+                request = exchange.send(response)
+            except StopIteration as done:
+                if sent:
+                    steps.append(Step(index, "done", sent))
+                return done.value
+            except ProblemError:
+                if sent:
+                    steps.append(Step(index, "failed", sent))
+                raise
+            if sent:
+                steps.append(Step(index, "done", sent))
+
+    async def send(self, request: HttpRequest, call: Call = NO_CALL) -> HttpResponse:
+        """One backend request of a client half, with forwarding headers; faults as :class:`BackendFault`."""
+        assert self.http is not None, "the target is not open"
+        url = self.backend.url + request.path + (f"?{request.query}" if request.query else "")
+        headers = translated(request.headers, call, self.backend.headers)
+        try:
+            answer = await self.http.request(request.method, url, headers=headers, content=request.body or None)
+        except httpx.HTTPError as exc:
+            raise BackendFault(self.fault(exc)) from None
+        return HttpResponse(answer.status_code, tuple(end_to_end(answer.headers.items())), answer.content)
+
+    def fault(self, exc: Exception) -> Problem:
+        """The caller's problem for a transport failure (504 for a timeout, else 502)."""
+        meta = {"backend": self.name}
+        if isinstance(exc, httpx.TimeoutException):
+            detail = f"The backend '{self.name}' did not answer within {self.backend.timeout:g} s."
+            return Problem(504, "gateway-timeout", "Gateway timeout", detail, meta=meta)
+        reason = str(exc) or type(exc).__name__
+        detail = f"The backend '{self.name}' could not be reached or broke the connection ({reason})."
+        return Problem(502, "bad-gateway", "Bad gateway", detail, meta=meta)
+
+    # --- pass-through ------------------------------------------------------------------------
+
+    async def stream(
+        self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: AsyncIterator[bytes] | None, call: Call
+    ) -> httpx.Response:
+        """Open a streamed request to the backend, untouched (the caller reads and closes the answer)."""
+        assert self.http is not None, "the target is not open"
+        url = self.backend.url + path + (f"?{query}" if query else "")
+        request = self.http.build_request(method, url, headers=passed_through(headers, call, self.backend.headers), content=body)
+        try:
+            return await self.http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise BackendFault(self.fault(exc)) from None
+
+
+def _reported(error: ProblemError, steps: list[Step]) -> ProblemError:
+    """``error`` with ``meta.steps`` on each problem when some of the batch's writes were applied."""
+    if not any(s.status == "done" for s in steps):
+        return error
+    report = [s.as_meta() for s in steps]
+    problems = [dataclasses.replace(p, meta={**(p.meta or {}), "steps": report}) for p in error.problems]
+    return ProblemError(*problems, headers=error.headers)

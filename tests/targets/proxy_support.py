@@ -1,0 +1,117 @@
+"""Proxy test rigs: relgate's own store serving dialect B as the backend, a second relgate in front.
+
+The backend is a real relgate :class:`Gateway` on a SQLite file; the proxy reaches it in-process
+through :class:`httpx.ASGITransport` (the same transport seam a wrapped app uses), so every
+request the client half writes is parsed by the backend dialect's own server half — a request
+it would refuse fails the test.  The backend's data is checked through its store directly.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from relgate.app import Gateway
+from relgate.config import from_dict
+from relgate.model import Batch, GetLinkage, Ident, List, Query, Resource
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = tomllib.loads((ROOT / "gateway.example.toml").read_text())
+
+BACKEND_PREFIX: Mapping[str, str] = {
+    "jsonapi": "/jsonapi",
+    "restless": "/restless/api",
+    "restless-legacy": "/legacy/api",
+    "strapi": "/strapi/api",
+    "oro": "/oro/api",
+    "didww": "/didww",
+}
+"""Where the backend relgate serves each dialect (its API root for the proxy)."""
+
+BACKEND_POLICIES: Mapping[str, Mapping[str, Any]] = {
+    "restless": {
+        "people.articles": {"allow_replace": True, "allow_remove": True},
+        "people.computers": {"allow_replace": False, "allow_remove": False},
+    },
+}
+"""What each backend door forbids, as its route in the example says (the proxy must be told)."""
+
+CALLER_PREFIX: Mapping[str, str] = {
+    "jsonapi": "/jsonapi",
+    "restless": "/restless/api",
+    "restless-legacy": "/legacy/api",
+    "strapi": "/strapi/api",
+    "oro": "/oro/api",
+    "didww": "/didww",
+}
+
+
+def backend_config(store_url: str) -> dict[str, Any]:
+    data = copy.deepcopy(EXAMPLE)
+    data["store"] = {"url": store_url}
+    data["routes"].append({"prefix": "/didww", "dialect": "didww"})
+    return data
+
+
+def proxy_config(caller: str, backend: str, *, caller_options: Mapping[str, Any] | None = None, **backend_keys: Any) -> dict[str, Any]:
+    data = copy.deepcopy(EXAMPLE)
+    data.pop("store", None)
+    prefix = CALLER_PREFIX[caller]
+    route = next((dict(r) for r in EXAMPLE["routes"] if r["prefix"] == prefix), {"prefix": prefix, "dialect": caller})
+    route["target"] = "backend"
+    if caller_options is not None:
+        route["options"] = dict(caller_options)
+    data["routes"] = [route]
+    table: dict[str, Any] = {"dialect": backend, "url": f"http://backend.test{BACKEND_PREFIX[backend]}"}
+    if backend in BACKEND_POLICIES:
+        table["policies"] = copy.deepcopy(BACKEND_POLICIES[backend])
+    table.update(backend_keys)
+    data["backends"] = {"backend": table}
+    return data
+
+
+@dataclass
+class Rig:
+    """A proxy in front of a relgate backend; ``client`` talks to the proxy."""
+
+    backend: Gateway
+    proxy: Gateway
+    client: httpx.AsyncClient
+    backend_client: httpx.AsyncClient
+
+    async def members(self, type_name: str, id_: str, rel: str) -> list[str]:
+        """The backend's own linkage (through its store), as ids in order."""
+        (result,) = (await self.backend.store.execute(Batch((GetLinkage(Ident(type_name, id_), rel),)))).results
+        linkage = result.linkage  # type: ignore[union-attr]
+        if linkage is None:
+            return []
+        if isinstance(linkage, Ident):
+            return [linkage.id or ""]
+        return [i.id or "" for i in linkage]
+
+    async def rows(self, type_name: str) -> list[Resource]:
+        (result,) = (await self.backend.store.execute(Batch((List(type_name, Query()),)))).results
+        return list(result.items)  # type: ignore[union-attr]
+
+
+@asynccontextmanager
+async def rig(store_url: str, caller: str, backend: str, **backend_keys: Any) -> AsyncIterator[Rig]:
+    caller_options = backend_keys.pop("caller_options", None)
+    backend_gw = Gateway(from_dict(backend_config(store_url)))
+    transport = httpx.ASGITransport(app=backend_gw)  # type: ignore[arg-type]
+    config = from_dict(proxy_config(caller, backend, caller_options=caller_options, **backend_keys))
+    proxy = Gateway(config, transports={"backend": transport})
+    async with backend_gw, proxy:
+        proxy_transport = httpx.ASGITransport(app=proxy)  # type: ignore[arg-type]
+        async with (
+            httpx.AsyncClient(transport=proxy_transport, base_url="http://relgate.test") as client,
+            httpx.AsyncClient(transport=transport, base_url="http://backend.test") as backend_client,
+        ):
+            yield Rig(backend_gw, proxy, client, backend_client)
