@@ -77,6 +77,30 @@ def proxy_config(caller: str, backend: str, *, caller_options: Mapping[str, Any]
     return data
 
 
+@asynccontextmanager
+async def serving_app(app: Any) -> AsyncIterator[str]:
+    """``app`` under a real uvicorn on 127.0.0.1 (ephemeral port) in this event loop; yields its base URL."""
+    import asyncio
+    import socket
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
 @dataclass
 class Rig:
     """A proxy in front of a relgate backend; ``client`` talks to the proxy."""

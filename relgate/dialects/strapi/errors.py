@@ -29,6 +29,9 @@ NAMES: Mapping[int, str] = {
     415: "UnsupportedMediaTypeError",
     429: "RateLimitError",
     501: "NotImplementedError",
+    502: "BadGatewayError",
+    503: "ServiceUnavailableError",
+    504: "GatewayTimeoutError",
 }
 
 CIRCULAR = (
@@ -103,6 +106,8 @@ def envelope_for(error: ProblemError, facts: RelationFacts | None) -> tuple[int,
         e = first.meta["strapi"]
         return e["status"], e["name"], e["message"], e["details"]
     code = first.code
+    if first.status in (502, 503, 504):  # a backend's fault (proxy mode): http-errors' names, relgate's detail
+        return first.status, NAMES[first.status], first.detail or first.title, {}
     if first.status >= 500:
         return 500, "InternalServerError", "Internal Server Error", None
     if code == "not-found":
