@@ -23,7 +23,7 @@ import httpx
 from relgate.config import Backend
 from relgate.dialects import ClientDialect
 from relgate.dialects.client import Exchange, action, is_write
-from relgate.model import Batch, HttpRequest, HttpResponse, One, Outcome, Problem, ProblemError, Result, Step
+from relgate.model import Batch, HttpRequest, HttpResponse, One, Outcome, Problem, ProblemError, Resource, ResourceList, Result, Step
 from relgate.ops import created_lid, substitute
 from relgate.schema import Schema
 from relgate.targets import NO_CALL, Call
@@ -72,6 +72,7 @@ class RemoteTarget:
         if refusals:
             raise ProblemError(*refusals)
         lids: dict[tuple[str, str], str] = {}
+        lid_of: dict[tuple[str, str], str] = {}
         results: list[Result] = []
         steps: list[Step] = []
         for index, raw in enumerate(batch.ops):
@@ -83,8 +84,8 @@ class RemoteTarget:
             defined = created_lid(raw)
             if defined is not None and isinstance(result, One) and result.item is not None:
                 lids[defined] = result.item.id
-                result = One(dataclasses.replace(result.item, lid=defined[1]), result.included)
-            results.append(result)
+                lid_of[(result.item.type, result.item.id)] = defined[1]
+            results.append(_with_lids(result, lid_of) if lid_of else result)
         return Outcome(tuple(results), lids, tuple(steps))
 
     async def _run(self, exchange: Exchange, call: Call, steps: list[Step], index: int) -> Result:
@@ -144,6 +145,20 @@ class RemoteTarget:
             return await self.http.send(request, stream=True)
         except httpx.HTTPError as exc:
             raise BackendFault(self.fault(exc)) from None
+
+
+def _with_lids(result: Result, lid_of: dict[tuple[str, str], str]) -> Result:
+    """``result`` with each resource created from a lid in this batch carrying it (renderers echo it)."""
+
+    def mark(r: Resource) -> Resource:
+        lid = lid_of.get((r.type, r.id))
+        return dataclasses.replace(r, lid=lid) if lid is not None and r.lid is None else r
+
+    if isinstance(result, One):
+        return One(None if result.item is None else mark(result.item), tuple(mark(r) for r in result.included))
+    if isinstance(result, ResourceList):
+        return ResourceList(tuple(mark(r) for r in result.items), result.total, tuple(mark(r) for r in result.included))
+    return result
 
 
 def _reported(error: ProblemError, steps: list[Step]) -> ProblemError:
