@@ -83,3 +83,57 @@ def test_errors_carry_key_paths(data: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as err:
         from_dict(data)
     assert any(e.startswith(message) for e in err.value.errors), err.value.errors
+
+
+_TYPES = {"people": {"attributes": {"name": "string"}, "relationships": {"pets": {"type": "pets", "many": True}}}, "pets": {}}
+
+
+def test_backends_and_routes_that_target_them() -> None:
+    config = from_dict(
+        {
+            "backends": {
+                "legacy": {
+                    "dialect": "restless-legacy",
+                    "url": "http://127.0.0.1:5017/api/",
+                    "timeout": 3,
+                    "headers": {"Authorization": "Bearer t"},
+                    "policies": {"people.pets": {"allow_replace": False}},
+                }
+            },
+            "routes": [{"prefix": "/jsonapi", "dialect": "jsonapi", "target": "legacy"}],
+            "types": _TYPES,
+        }
+    )
+    backend = config.backends["legacy"]
+    assert (backend.dialect, backend.url, backend.timeout) == ("restless-legacy", "http://127.0.0.1:5017/api", 3.0)
+    assert backend.headers == {"Authorization": "Bearer t"}
+    assert backend.policy(config.schema["people"].relationships["pets"], "allow_replace") is False
+    assert config.routes[0].target == "legacy"
+
+
+@pytest.mark.parametrize(
+    ("backend", "route_target", "key"),
+    [
+        ({"dialect": "graphql", "url": "http://x/api"}, "b", "backends.b.dialect: unknown dialect 'graphql'"),
+        ({"dialect": "jsonapi", "url": "ftp://x/api"}, "b", "backends.b.url: must be an http:// or https:// URL"),
+        ({"dialect": "jsonapi", "url": "http:///api"}, "b", "backends.b.url: must be an http:// or https:// URL"),
+        ({"dialect": "jsonapi", "url": "http://x/api?a=1"}, "b", "backends.b.url: must not have a query"),
+        ({"dialect": "jsonapi", "url": "http://x:99999/api"}, "b", "backends.b.url: has an invalid port"),
+        ({"dialect": "jsonapi", "url": "http://x/api", "timeout": 0}, "b", "backends.b.timeout: must be a positive number"),
+        ({"dialect": "jsonapi", "url": "http://x/api", "headers": {"X-A": "a\nb"}}, "b", "backends.b.headers.X-A:"),
+        ({"dialect": "jsonapi", "url": "http://x/api", "policies": {"people.cats": {}}}, "b", "backends.b.policies.people.cats: must name"),
+        ({"dialect": "jsonapi", "url": "http://x/api", "retries": 3}, "b", "backends.b.retries: unknown key"),
+        ({"dialect": "jsonapi", "url": "http://x/api"}, "missing", "routes[0].target: unknown target 'missing' (known: store, b;"),
+    ],
+)
+def test_backend_errors_have_key_paths(backend: dict[str, Any], route_target: str, key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        from_dict({"backends": {"b": backend}, "routes": [{"prefix": "/j", "dialect": "jsonapi", "target": route_target}], "types": _TYPES})
+    assert any(e.startswith(key) for e in info.value.errors), info.value.errors
+
+
+def test_a_backend_cannot_be_called_store() -> None:
+    with pytest.raises(ConfigError) as info:
+        backends = {"store": {"dialect": "jsonapi", "url": "http://x"}}
+        from_dict({"backends": backends, "routes": [{"prefix": "/j", "dialect": "jsonapi"}], "types": _TYPES})
+    assert info.value.errors[0].startswith("backends.store:")
