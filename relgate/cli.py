@@ -37,12 +37,16 @@ def check(args: argparse.Namespace) -> int:
     config_path = Path(args.config) if args.config else default_config_path()
     try:
         config = load(config_path)
+        from relgate.targets.registry import backend_targets
+
+        backend_targets(config)  # the client halves check their backend's options (no I/O)
     except ConfigError as exc:
         for e in exc.errors:
             print(f"{config_path}: {e}", file=sys.stderr)
         print(f"{len(exc.errors)} error(s)", file=sys.stderr)
         return 1
-    print(f"{config_path}: OK — {len(config.schema.types)} types, {len(config.routes)} front doors")
+    backends = f", {len(config.backends)} backends" if config.backends else ""
+    print(f"{config_path}: OK — {len(config.schema.types)} types, {len(config.routes)} front doors{backends}")
     return 0
 
 
@@ -69,9 +73,11 @@ def serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     app = Gateway(config)
     shown = f"[{host}]" if ":" in host else host
-    print(f"relgate listening on http://{shown}:{port} (config {config.source}, store {app.store.url})", flush=True)
+    serving = ", ".join(f"store {app.store.url}" if n == "store" else f"backend {n} {config.backends[n].url}" for n in app.targets)
+    print(f"relgate listening on http://{shown}:{port} (config {config.source}, {serving})", flush=True)
     for route in sorted(config.routes, key=lambda r: r.prefix):
-        print(f"  {route.prefix:<16} {route.dialect:<16} -> {route.target}", flush=True)
+        target = route.target if route.target == "store" else f"{route.target} ({config.backends[route.target].dialect})"
+        print(f"  {route.prefix:<16} {route.dialect:<16} -> {target}", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level=args.log_level, access_log=args.log_level == "debug"))
     server.run(sockets=[sock])
     return 0

@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from relgate.cli import main
 from tests.conftest import EXAMPLE
 
 BAD = """
@@ -66,3 +69,15 @@ def test_check_finds_gateway_toml_in_the_working_directory(tmp_path: Path) -> No
     done = relgate("check", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "gateway.toml: OK" in done.stdout
+
+
+def test_check_validates_backend_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    example = EXAMPLE.read_text()
+    types = example[example.index("[types.people]") :]
+    config = tmp_path / "proxy.toml"
+    config.write_text(
+        '[backends.b]\ndialect = "jsonapi"\nurl = "http://127.0.0.1:9/api"\noptions = { page = "cursor" }\n'
+        '[[routes]]\nprefix = "/jsonapi"\ndialect = "jsonapi"\ntarget = "b"\n' + types
+    )
+    assert main(["check", "--config", str(config)]) == 1
+    assert "backends.b: option 'page' must be 'number' or 'offset'" in capsys.readouterr().err

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from relgate.config import Config
+from relgate.config import Config, ConfigError
 from relgate.dialects import client_factory
 from relgate.targets import Target
 from relgate.targets.remote import RemoteTarget
@@ -18,7 +18,10 @@ def backend_targets(config: Config, transports: Mapping[str, httpx.AsyncBaseTran
     transports = transports or {}
     out: dict[str, RemoteTarget] = {}
     for name, backend in config.backends.items():
-        client = client_factory(backend.dialect)(config.schema, backend)
+        try:
+            client = client_factory(backend.dialect)(config.schema, backend)
+        except ValueError as exc:  # a dialect that cannot be a backend, or an option it does not take
+            raise ConfigError([f"backends.{name}: {exc}"]) from None
         out[name] = RemoteTarget(config.schema, backend, client, transport=transports.get(name))
     return out
 
