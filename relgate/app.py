@@ -170,15 +170,21 @@ class Gateway:
     Use as ``async with Gateway(config) as app`` (opens and closes its targets: the store and
     the backends its routes use), or hand it to an ASGI server, which drives the same through
     the lifespan protocol.  ``transports`` replaces a backend's connection pool by name (an
-    :class:`httpx.ASGITransport` for an app in the same process, a mock for faults in tests).
+    :class:`httpx.ASGITransport`, a mock for faults in tests); ``apps`` names backends that are
+    ASGI apps in this process (:class:`relgate.middleware.RelgateMiddleware`).
     """
 
     def __init__(
-        self, config: Config, *, store: Store | None = None, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
+        self,
+        config: Config,
+        *,
+        store: Store | None = None,
+        transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+        apps: Mapping[str, ASGIApp] | None = None,
     ) -> None:
         self.config = config
         self.store = store or Store.from_url(config.store_url, config.schema)
-        every: dict[str, Target] = {"store": self.store, **backend_targets(config, transports)}
+        every: dict[str, Target] = {"store": self.store, **backend_targets(config, transports, apps)}
         self.targets: dict[str, Target] = used(config, every)
         targets = every
         self.doors: list[FrontDoor] = []
@@ -200,6 +206,10 @@ class Gateway:
                 max_age=600,
             )
         self._started = False
+
+    @property
+    def started(self) -> bool:
+        return self._started
 
     async def startup(self) -> None:
         if not self._started:

@@ -42,6 +42,12 @@ class PassThrough:
         return self.whole_route or (self.covers is not None and not self.covers(path))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, path: str, call: Call) -> None:
+        if self.target.app is not None:
+            # The backend is an app in this process: hand it the request itself, rebased onto its API root.
+            inner = self.target.root + path
+            rebased = {**{k: v for k, v in scope.items() if k != "raw_path"}, "path": inner, "root_path": ""}  # raw_path is optional
+            await self.target.app(rebased, receive, send)
+            return
         method = scope["method"]
         raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         names = {k.lower() for k, _ in raw}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import httpx
+from starlette.types import ASGIApp
 
 from relgate.config import Config, ConfigError
 from relgate.dialects import client_factory
@@ -12,17 +13,23 @@ from relgate.targets import Target
 from relgate.targets.remote import RemoteTarget
 
 
-def backend_targets(config: Config, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None) -> dict[str, RemoteTarget]:
-    """One :class:`RemoteTarget` per configured backend (``transports`` replaces a backend's pool,
-    e.g. with :class:`httpx.ASGITransport` for an app in the same process)."""
+def backend_targets(
+    config: Config, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None, apps: Mapping[str, ASGIApp] | None = None
+) -> dict[str, RemoteTarget]:
+    """One :class:`RemoteTarget` per configured backend.
+
+    ``transports`` replaces a backend's connection pool (a mock in fault tests); ``apps`` says that a
+    backend is an ASGI app in this very process (middleware mode: no socket at all).
+    """
     transports = transports or {}
+    apps = apps or {}
     out: dict[str, RemoteTarget] = {}
     for name, backend in config.backends.items():
         try:
             client = client_factory(backend.dialect)(config.schema, backend)
         except ValueError as exc:  # a dialect that cannot be a backend, or an option it does not take
             raise ConfigError([f"backends.{name}: {exc}"]) from None
-        out[name] = RemoteTarget(config.schema, backend, client, transport=transports.get(name))
+        out[name] = RemoteTarget(config.schema, backend, client, transport=transports.get(name), app=apps.get(name))
     return out
 
 

@@ -16,9 +16,12 @@ went through, every problem says in ``meta.steps`` which ops were applied and wh
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import httpx
+from starlette.types import ASGIApp
 
 from relgate.config import Backend
 from relgate.dialects import ClientDialect
@@ -30,6 +33,7 @@ from relgate.targets import NO_CALL, Call
 from relgate.targets.forwarding import end_to_end, passed_through, translated
 from relgate.targets.lowering import Lowering
 
+log = logging.getLogger("relgate")
 POOL = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30)
 
 
@@ -45,14 +49,25 @@ class RemoteTarget:
     """Carries out batches against one ``[backends.NAME]``."""
 
     def __init__(
-        self, schema: Schema, backend: Backend, client: ClientDialect, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        schema: Schema,
+        backend: Backend,
+        client: ClientDialect,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        app: ASGIApp | None = None,
     ) -> None:
         self.name = backend.name
         self.schema = schema
         self.backend = backend
         self.client = client
         self.lowering = Lowering(schema, backend, client.capabilities)
-        self.transport = transport
+        self.app = app
+        """An ASGI app in this process that *is* the backend (middleware mode): translated requests
+        reach it through :class:`httpx.ASGITransport`, streamed ones are handed to it directly."""
+        self.root = urlsplit(backend.url).path.rstrip("/")
+        """The path of the backend's API root (where a streamed request's path is rebased)."""
+        self.transport = transport if transport is not None or app is None else httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         self.http: httpx.AsyncClient | None = None
 
     async def open(self) -> None:
@@ -120,6 +135,13 @@ class RemoteTarget:
             answer = await self.http.request(request.method, url, headers=headers, content=request.body or None)
         except httpx.HTTPError as exc:
             raise BackendFault(self.fault(exc)) from None
+        except Exception:
+            if self.app is None:
+                raise
+            # The wrapped app raised (httpx.ASGITransport re-raises): its failure, logged, no traceback out.
+            log.exception("the app behind backend %s failed on %s %s", self.name, request.method, request.path)
+            detail = f"The application behind '{self.name}' failed while handling this request; the error is logged."
+            raise BackendFault(Problem(500, "internal", "Internal error", detail, meta={"backend": self.name})) from None
         return HttpResponse(answer.status_code, tuple(end_to_end(answer.headers.items())), answer.content)
 
     def fault(self, exc: Exception) -> Problem:
