@@ -102,6 +102,16 @@ class Config:
     source: str = ""
     backends: Mapping[str, Backend] = field(default_factory=dict)
 
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Config:
+        """The configuration in a TOML file (:class:`ConfigError` lists every problem with its key path)."""
+        return load(path)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str = "") -> Config:
+        """The configuration given as plain values (the TOML document's structure), checked the same way."""
+        return from_dict(data, source=source)
+
 
 class ConfigError(Exception):
     def __init__(self, errors: list[str]) -> None:

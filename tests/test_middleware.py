@@ -225,3 +225,15 @@ async def test_flask_ng_app_under_an_asgi_server() -> None:
         art = await c.post("/jsonapi/articles", json=doc, headers=J)
         assert art.status_code == 201, art.text
         assert _ng_scenario_checks(flask_app) == [1]
+
+
+def test_config_in_code_and_the_package_names() -> None:
+    import relgate
+
+    from_file = relgate.Config.from_toml(ROOT / "gateway.example.toml")
+    data = copy.deepcopy(EXAMPLE)
+    data["backends"] = {"app": {"dialect": "jsonapi", "url": "http://app/api"}}
+    data["routes"] = STRAPI_DOOR
+    in_code = relgate.Config.from_mapping(data)
+    assert set(in_code.schema.types) == set(from_file.schema.types)
+    assert relgate.RelgateMiddleware is RelgateMiddleware
