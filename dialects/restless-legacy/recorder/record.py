@@ -37,6 +37,7 @@ from tests.dialects.restless_legacy_support import codec, encode  # noqa: E402
 from tests.dialects.restless_legacy_support import request as codec_request  # noqa: E402
 
 OUT = HERE.parent / "exchanges"
+ZERO17_APP = ROOT / "examples" / "flask-restless-0.17" / "app.py"
 PORT = 5017
 REAL = f"http://127.0.0.1:{PORT}"
 KEEP = ("content-type", "location", "link", "allow")
@@ -47,7 +48,7 @@ class Zero17:
 
     def __init__(self, python: str, db: Path) -> None:
         self.proc = subprocess.Popen(
-            [python, str(HERE / "zero17_app.py"), str(PORT), str(db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [python, str(ZERO17_APP), str(PORT), str(db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         for _ in range(50):
             try:

@@ -4,7 +4,7 @@ Not part of relgate's tests (it needs flask-restless-ng, which relgate does not 
 
     /tmp/venv-ng/bin/python replay.py ../exchanges/03-resources-and-errors.json on
 
-Starts a fresh :mod:`ng_app` server on a free port (the person API's two flags on|off),
+Starts a fresh ``examples/flask-restless-ng/app.py`` server on a free port (the person API's two flags on|off),
 replays every ``/restless/api`` step with the prefix mapped to NG's ``/api`` (other front doors'
 steps are skipped), and prints relgate's expected status next to NG's, with NG's error details.
 When a step expects a list of resources (``"data": [{"id": ...}, ...]``), NG's ids are compared too.
@@ -69,7 +69,7 @@ def ng_ids(text: str) -> list[str] | None:
 
 def main(path: str, flags: str) -> int:
     port = free_port()
-    app = Path(__file__).with_name("ng_app.py")
+    app = Path(__file__).resolve().parents[3] / "examples" / "flask-restless-ng" / "app.py"
     proc = subprocess.Popen([sys.executable, str(app), str(port), flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):

@@ -5,7 +5,7 @@ Runs in its own virtualenv (shared/reference/flask-restless.md Part B1)::
     python3.11 -m venv venv-r017
     venv-r017/bin/pip install "flask-restless==0.17.0" "Flask==1.1.4" "Werkzeug==1.0.1" \\
         "Jinja2==2.11.3" "MarkupSafe==2.0.1" "itsdangerous==1.1.0" "SQLAlchemy==1.3.24" "Flask-SQLAlchemy==2.5.1"
-    venv-r017/bin/python zero17_app.py PORT DATABASE_FILE
+    venv-r017/bin/python app.py PORT DATABASE_FILE
 
 Binds 127.0.0.1 only; the database file is emptied at start.
 """

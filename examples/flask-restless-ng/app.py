@@ -1,10 +1,10 @@
 """A flask-restless-ng 3.3.0 backend with relgate's example people/articles/computers.
 
 Not part of relgate or its tests: run it in its own virtualenv to check the real system
-(see ../README.md, "Checked against the real system")::
+(see dialects/restless/README.md, "Checked against the real system")::
 
     python3.11 -m venv /tmp/venv-ng && /tmp/venv-ng/bin/pip install flask-restless-ng==3.3.0 flask-sqlalchemy
-    /tmp/venv-ng/bin/python ng_app.py 5101 on    # PORT, and the person API's two flags on|off
+    /tmp/venv-ng/bin/python app.py 5101 on    # PORT, and the person API's two flags on|off
 
 Collection names (= types) are the table names: person, article, computer.
 """
