@@ -1,16 +1,22 @@
-"""A real Flask-Restless 0.17.0 API over the example schema's people / computers / articles.
+"""A real Flask-Restless 0.17.0 API over relgate's example schema (gateway.example.toml).
 
-Runs in its own virtualenv (shared/reference/flask-restless.md Part B1)::
+Collections are the table names ``person``, ``computer``, ``article`` (the ``names.restless-legacy``
+of gateway.example.toml) under ``/api``, each with methods GET, POST, PATCH, PUT, DELETE and
+``allow_patch_many``, ``allow_delete_many``, ``allow_functions`` (``/api/eval/<c>``): the options of
+relgate's own ``/legacy/api`` route.  0.17 needs its own virtualenv with the old Flask stack
+(requirements.txt, shared/reference/flask-restless.md Part B1) and the ``inspect.getargspec`` shim
+below.
 
-    python3.11 -m venv venv-r017
-    venv-r017/bin/pip install "flask-restless==0.17.0" "Flask==1.1.4" "Werkzeug==1.0.1" \\
-        "Jinja2==2.11.3" "MarkupSafe==2.0.1" "itsdangerous==1.1.0" "SQLAlchemy==1.3.24" "Flask-SQLAlchemy==2.5.1"
-    venv-r017/bin/python app.py PORT DATABASE_FILE
+Production (what the tests run), database file from ``RELGATE_DB`` (tables created when missing)::
 
-Binds 127.0.0.1 only; the database file is emptied at start.
+    RELGATE_DB=/tmp/r017.db gunicorn --bind 127.0.0.1:5017 app:app
+
+By hand or for dialects/restless-legacy/recorder/record.py, with Flask's development server and an
+emptied database file: ``python app.py PORT DATABASE_FILE``.
 """
 
 import inspect
+import os
 import sys
 
 if not hasattr(inspect, "getargspec"):  # removed in Python 3.11, used by 0.17's search.py
@@ -20,8 +26,12 @@ import flask
 import flask_restless
 import flask_sqlalchemy
 
+MAIN = __name__ == "__main__"
+if MAIN:
+    os.environ["RELGATE_DB"] = sys.argv[2]
+
 app = flask.Flask(__name__)
-app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{sys.argv[2]}"
+app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.abspath(os.environ.get("RELGATE_DB", "r017.db"))
 app.config["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
 db = flask_sqlalchemy.SQLAlchemy(app)
 
@@ -49,10 +59,14 @@ class Article(db.Model):
     author_id = db.Column(db.Integer, db.ForeignKey("person.id"))
 
 
-db.drop_all()
+if MAIN:
+    db.drop_all()
 db.create_all()
+db.engine.dispose()  # no SQLite connection survives a fork (gunicorn --preload)
 manager = flask_restless.APIManager(app, flask_sqlalchemy_db=db)
 options = dict(methods=["GET", "POST", "PATCH", "PUT", "DELETE"], allow_patch_many=True, allow_delete_many=True, allow_functions=True)
 for model in (Person, Computer, Article):
     manager.create_api(model, **options)
-app.run(host="127.0.0.1", port=int(sys.argv[1]))
+
+if MAIN:
+    app.run(host="127.0.0.1", port=int(sys.argv[1]))

@@ -13,9 +13,11 @@ When a step expects a list of resources (``"data": [{"id": ...}, ...]``), NG's i
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -70,7 +72,9 @@ def ng_ids(text: str) -> list[str] | None:
 def main(path: str, flags: str) -> int:
     port = free_port()
     app = Path(__file__).resolve().parents[3] / "examples" / "flask-restless-ng" / "app.py"
-    proc = subprocess.Popen([sys.executable, str(app), str(port), flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = Path(tempfile.mkdtemp()) / "ng.db"  # a fresh database per replay
+    env = {**os.environ, "RELGATE_DB": str(db)}
+    proc = subprocess.Popen([sys.executable, str(app), str(port), flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         for _ in range(100):
             try:
