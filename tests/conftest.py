@@ -25,6 +25,12 @@ PG_USER = os.environ.get("RELGATE_PG_USER", "postgres")
 PG_ADMIN_DB = os.environ.get("RELGATE_PG_DB", "test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# The real backends' servers and fresh-data fixtures (tests/backends/), for every test; a Strapi
+# fixture module there is picked up by its file name.
+pytest_plugins = ["tests.backends.python_backends"]
+if (ROOT / "tests" / "backends" / "strapi.py").exists():
+    pytest_plugins.append("tests.backends.strapi")
+
 
 async def _pg_admin(sql: str) -> None:
     import asyncpg
