@@ -33,7 +33,8 @@ from scenarios import SPECS  # noqa: E402
 
 from relgate.app import Gateway  # noqa: E402
 from relgate.config import load  # noqa: E402
-from tests.dialects.restless_legacy_support import codec, encode  # noqa: E402
+from tests.dialects.jsonapi_support import encode  # noqa: E402
+from tests.dialects.restless_legacy_support import codec  # noqa: E402
 from tests.dialects.restless_legacy_support import request as codec_request  # noqa: E402
 
 OUT = HERE.parent / "exchanges"
