@@ -113,6 +113,32 @@ def test_ng_get_with_include(ng_backend: RealBackend) -> None:
     assert doc["data"]["attributes"] == {"name": "Ann", "age": 31, "birth_date": "1994-05-06"}
 
 
+def test_ng_filter_sort_page_fields(ng_backend: RealBackend) -> None:
+    ng_backend.seed_example()
+    ng_backend.seed("person", {"id": 3, "name": "Cid", "age": 20})
+    older = q([{"name": "age", "op": "gt", "val": 25}])
+    resp = call(ng_backend, "GET", f"/person?filter[objects]={older}&sort=-age&page[size]=1&page[number]=2", headers={"Accept": JSONAPI})
+    assert resp.status_code == 200
+    doc = resp.json()
+    assert [r["id"] for r in doc["data"]] == ["1"]  # Bob (45), then Ann (31): page 2 is Ann
+    assert doc["meta"] == {"total": 2}
+    assert doc["links"]["next"] is None and doc["links"]["prev"] is not None
+    apple = q([{"name": "computers", "op": "any", "val": {"name": "vendor", "op": "eq", "val": "Apple"}}])
+    doc = call(ng_backend, "GET", f"/person?filter[objects]={apple}&fields[person]=name", headers={"Accept": JSONAPI}).json()
+    assert doc["data"] == [{"attributes": {"name": "Ann"}, "id": "1", "type": "person"}]
+    bad = call(ng_backend, "GET", "/person?filter[objects]=" + q([{"name": "nosuch", "op": "eq", "val": 1}]), headers={"Accept": JSONAPI})
+    assert bad.status_code == 400
+    assert errors(bad) == [("400", 'Invalid filter object: No such field "nosuch"')]
+
+
+def test_ng_related_collection_is_paginated(ng_backend: RealBackend) -> None:
+    ng_backend.seed_example()
+    doc = call(ng_backend, "GET", "/person/1/computers?page[size]=1", headers={"Accept": JSONAPI}).json()
+    assert [(r["type"], r["id"]) for r in doc["data"]] == [("computer", "1")]
+    assert doc["meta"] == {"total": 2}
+    assert doc["links"]["self"] == "/api/person"  # NG's bug (reference A2.4): not the related URL
+
+
 def test_ng_accept_star_is_406(ng_backend: RealBackend) -> None:
     """Reference A2.2: an Accept without application/vnd.api+json (curl's */*) is 406; no Accept is fine."""
     assert call(ng_backend, "GET", "/person", headers={"Accept": "*/*"}).status_code == 406
@@ -339,6 +365,21 @@ def test_zero17_q_filter_and_envelope(zero17_backend: RealBackend) -> None:
     assert [p["name"] for p in call(zero17_backend, "GET", "/person?q=" + q(any_apple)).json()["objects"]] == ["Ann"]
     bad = call(zero17_backend, "GET", "/person?q=" + q({"filters": [{"name": "age", "op": "nosuch", "val": 1}]}))
     assert (bad.status_code, bad.json()) == (400, {"message": "Unable to construct query"})
+
+
+def test_zero17_pagination_and_relation_envelope(zero17_backend: RealBackend) -> None:
+    zero17_backend.seed_example()
+    resp = call(zero17_backend, "GET", "/person?results_per_page=1&page=1")
+    doc = resp.json()
+    assert (doc["num_results"], doc["page"], doc["total_pages"], [p["name"] for p in doc["objects"]]) == (2, 1, 2, ["Ann"])
+    assert 'rel="next"' in resp.headers["link"] and 'rel="last"' in resp.headers["link"]
+    doc = call(zero17_backend, "GET", "/person/1/computers").json()
+    assert doc["num_results"] == 2
+    assert [(c["id"], c["owner"]["id"]) for c in doc["objects"]] == [(1, 1), (2, 1)]  # each with its own relations
+    owner = call(zero17_backend, "GET", "/computer/1/owner").json()
+    assert (owner["id"], owner["name"]) == (1, "Ann")  # a to-one relation URL: the bare object
+    single = call(zero17_backend, "GET", "/person?q=" + q({"filters": [{"name": "name", "op": "eq", "val": "Bob"}], "single": True}))
+    assert (single.status_code, single.json()["id"]) == (200, 2)
 
 
 def test_zero17_bulk_patch_counts_and_writes(zero17_backend: RealBackend) -> None:
