@@ -1,0 +1,57 @@
+"""tests/backends/install.py's bookkeeping: which backends count as installed (no pip run here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.backends import install
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RELGATE_BACKENDS_DIR", str(tmp_path))
+    return tmp_path
+
+
+def fake_venv(backend: install.Backend, fingerprint: str) -> Path:
+    python = install.venv_python(backend)
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    marker = install.venv_dir(backend).parent / install.MARKER
+    marker.write_text(json.dumps({"fingerprint": fingerprint}))
+    return marker
+
+
+def test_every_backend_has_pinned_requirements() -> None:
+    for backend in install.BACKENDS.values():
+        lines = [ln.strip() for ln in backend.requirements.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+        assert lines and all("==" in ln for ln in lines), backend.name
+
+
+def test_status_missing_stale_current(cache: Path) -> None:
+    backend = install.BACKENDS["flask-restless-0.17"]
+    assert install.status(backend) == f"no virtualenv at {cache / 'flask-restless-0.17' / 'venv'}"
+    marker = fake_venv(backend, "0" * 64)
+    assert install.status(backend) == "examples/flask-restless-0.17/requirements.txt changed since it was installed"
+    marker.write_text(json.dumps({"fingerprint": install.fingerprint(backend)}))
+    assert install.status(backend) is None
+    marker.write_text("not json")
+    assert install.status(backend) == f"unreadable marker {marker}"
+
+
+def test_current_backend_is_not_reinstalled(cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    backend = install.BACKENDS["drf-jsonapi"]
+    fake_venv(backend, install.fingerprint(backend))
+    assert install.main(["drf-jsonapi"]) == 0
+    assert "drf-jsonapi: current" in capsys.readouterr().out
+    assert install.main(["--check", "drf-jsonapi"]) == 0
+    assert install.main(["--check", "flask-restless-ng"]) == 1
+
+
+def test_unknown_backend_name_is_refused(cache: Path) -> None:
+    with pytest.raises(SystemExit) as exc:
+        install.main(["nosuch"])
+    assert exc.value.code == 2
