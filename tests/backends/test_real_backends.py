@@ -8,6 +8,7 @@ file afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.parse
 from typing import Any
@@ -550,3 +551,23 @@ def test_drf_other_media_types(drf_backend: RealBackend) -> None:
     assert call(drf_backend, "GET", "/people", headers={"Accept": "application/json"}).status_code == 406
     assert call(drf_backend, "GET", "/people", headers={"Accept": "*/*"}).status_code == 200
     assert drf_backend.rows("person") == []
+
+
+# --- all three ---------------------------------------------------------------------------------------
+
+
+async def test_concurrent_writes_all_land(python_backend: RealBackend) -> None:
+    """gunicorn serves each backend with 4 threads on one SQLite file: 12 concurrent creates all land."""
+    dialect = python_backend.dialect
+    path = "/people" if dialect == "jsonapi" else "/person"
+    headers = {"Content-Type": "application/json"} if dialect == "restless-legacy" else JSONAPI_HEADERS
+
+    def body(i: int) -> dict[str, Any]:
+        if dialect == "restless-legacy":
+            return {"name": f"P{i}"}
+        return {"data": {"type": "people" if dialect == "jsonapi" else "person", "attributes": {"name": f"P{i}"}}}
+
+    async with httpx.AsyncClient(base_url=python_backend.url, timeout=20) as client:
+        answers = await asyncio.gather(*(client.post(path, content=json.dumps(body(i)), headers=headers) for i in range(12)))
+    assert [a.status_code for a in answers] == [201] * 12
+    assert sorted(p["name"] for p in python_backend.rows("person")) == sorted(f"P{i}" for i in range(12))
