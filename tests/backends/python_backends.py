@@ -13,12 +13,15 @@ through the SQLite file itself (the apps expose nothing extra), and the tests re
 own data afterwards" from that file with :meth:`RealBackend.rows`.  A failing test gets the
 server's log lines written during it as a report section.
 
+:func:`serve` starts one outside pytest (benchmarks), with gunicorn's threads and workers to choose.
+
 The venvs come from ``python tests/backends/install.py``; without them these fixtures skip and
 say so, under ``CI=true`` they fail.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -142,10 +145,18 @@ class RealBackend:
             return f.read().decode(errors="replace")
 
 
-class Server:
-    """One gunicorn process serving a backend (started and stopped by its own pid)."""
+class BackendError(RuntimeError):
+    """A backend that would not start (its log is in the message)."""
 
-    def __init__(self, key: str, spec: Spec, folder: Path) -> None:
+
+class Server:
+    """One gunicorn process serving a backend (started and stopped by its own pid).
+
+    ``threads`` and ``workers`` are gunicorn's; more than one worker means several processes
+    writing the SQLite file (fine for reads, e.g. a benchmark).
+    """
+
+    def __init__(self, key: str, spec: Spec, folder: Path, threads: int = 4, workers: int = 1) -> None:
         backend = install.BACKENDS[spec.backend]
         python = str(install.venv_python(backend))
         db_path = folder / f"{key}.db"
@@ -156,10 +167,10 @@ class Server:
             migrate = [python, "manage.py", "migrate", "-v0"]
             done = subprocess.run(migrate, cwd=backend.app_dir, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
             if done.returncode != 0:
-                pytest.fail(f"{spec.backend}: migrate failed:\n{done.stdout}{done.stderr}", pytrace=False)
+                raise BackendError(f"{spec.backend}: migrate failed:\n{done.stdout}{done.stderr}")
         self.log = log_path.open("wb")
-        cmd = [python, "-m", "gunicorn", "--no-control-socket", "--bind", "127.0.0.1:0", "--workers", "1"]
-        cmd += ["--worker-class", "gthread", "--threads", "4", "--log-level", "info", "--access-logfile", "-", spec.wsgi]
+        cmd = [python, "-m", "gunicorn", "--no-control-socket", "--bind", "127.0.0.1:0", "--workers", str(workers)]
+        cmd += ["--worker-class", "gthread", "--threads", str(threads), "--log-level", "info", "--access-logfile", "-", spec.wsgi]
         self.proc = subprocess.Popen(
             cmd, cwd=backend.app_dir, env=env, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -172,7 +183,7 @@ class Server:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 self.stop()
-                pytest.fail(f"{spec.backend} exited with {self.proc.returncode}:\n{self.backend.log_since(0)}", pytrace=False)
+                raise BackendError(f"{spec.backend} exited with {self.proc.returncode}:\n{self.backend.log_since(0)}")
             if port is None:
                 found = LISTENING.search(self.backend.log_since(0))
                 port = int(found.group(1)) if found else None
@@ -186,7 +197,7 @@ class Server:
                     pass
             time.sleep(0.1)
         self.stop()
-        pytest.fail(f"{spec.backend} did not answer within {START_TIMEOUT:.0f}s:\n{self.backend.log_since(0)}", pytrace=False)
+        raise BackendError(f"{spec.backend} did not answer within {START_TIMEOUT:.0f}s:\n{self.backend.log_since(0)}")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -210,10 +221,30 @@ def require_installed(spec: Spec) -> None:
     pytest.skip(reason)
 
 
+@contextlib.contextmanager
+def serve(key: str, folder: Path, threads: int = 4, workers: int = 1) -> Iterator[RealBackend]:
+    """Serve backend ``key`` (``ng``, ``zero17``, ``drf``) with its files in ``folder``, outside pytest too.
+
+    For scripts such as benchmarks; raises :class:`BackendError` when it is not installed or does not start.
+    """
+    spec = SPECS[key]
+    problem = install.status(install.BACKENDS[spec.backend])
+    if problem is not None:
+        raise BackendError(f"{spec.backend} backend not installed ({problem}): run `python tests/backends/install.py {spec.backend}`")
+    server = Server(key, spec, folder, threads=threads, workers=workers)
+    try:
+        yield server.backend
+    finally:
+        server.stop()
+
+
 def _server(key: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealBackend]:
     spec = SPECS[key]
     require_installed(spec)
-    server = Server(key, spec, tmp_path_factory.mktemp(f"backend-{key}"))
+    try:
+        server = Server(key, spec, tmp_path_factory.mktemp(f"backend-{key}"))
+    except BackendError as exc:
+        pytest.fail(str(exc), pytrace=False)
     try:
         yield server.backend
     finally:

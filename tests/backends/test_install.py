@@ -1,4 +1,4 @@
-"""tests/backends/install.py's bookkeeping: which backends count as installed (no pip run here)."""
+"""tests/backends/install.py's bookkeeping (no pip run here), and serve() for scripts on top of it."""
 
 from __future__ import annotations
 
@@ -55,3 +55,26 @@ def test_unknown_backend_name_is_refused(cache: Path) -> None:
     with pytest.raises(SystemExit) as exc:
         install.main(["nosuch"])
     assert exc.value.code == 2
+
+
+def test_serve_outside_fixtures(tmp_path: Path) -> None:
+    """serve() (for scripts) starts its own server with the gunicorn settings asked for and stops it."""
+    import httpx
+
+    from tests.backends.python_backends import SPECS, require_installed, serve
+
+    require_installed(SPECS["ng"])
+    with serve("ng", tmp_path, threads=2, workers=2) as backend:
+        resp = httpx.get(backend.url + "/person", headers={"Accept": "application/vnd.api+json"}, timeout=10)
+        assert resp.status_code == 200 and resp.json()["meta"] == {"total": 0}
+        log = backend.log_path
+    assert log.read_text().count("Booting worker") == 2
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(backend.url + "/person", timeout=2)
+
+
+def test_serve_without_install_says_what_to_run(cache: Path) -> None:
+    from tests.backends.python_backends import BackendError, serve
+
+    with pytest.raises(BackendError, match=r"run `python tests/backends/install.py drf-jsonapi`"), serve("drf", cache):
+        pass
