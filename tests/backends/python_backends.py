@@ -201,7 +201,7 @@ class Server:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)  # gunicorn's master stops its worker
+            self.proc.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown: the master stops its workers
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
