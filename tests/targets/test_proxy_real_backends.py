@@ -28,7 +28,7 @@ BACKEND_KEYS: dict[str, dict[str, Any]] = {
             "people.computers": {"allow_replace": False, "allow_remove": False},
         }
     },
-    "jsonapi": {"options": {"total_meta": "pagination.count"}},
+    "jsonapi": {"options": {"total_meta": "pagination.count", "to_one_via_resource": True}},
     "restless-legacy": {},
 }
 

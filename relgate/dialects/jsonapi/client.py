@@ -13,6 +13,9 @@ flask-restless-ng, Oro, DIDWW) plus a few settings only a client needs (``option
   and ``X-Include-Total-Count`` for Oro);
 - ``filter = "jsonapi" | "restless" | "none"``: ``filter[path][op]=v`` as relgate's own door
   reads it, Flask-Restless's ``filter[objects]`` JSON, or no filtering at all;
+- ``to_one_via_resource = true``: set and clear to-ones inside a resource ``PATCH`` rather than on
+  the relationship URL (djangorestframework-jsonapi's relationship view can neither clear a to-one
+  nor set one that is null);
 - ``ext``: extension URIs to name in the media type (only for backends configured for them:
   a 1.0 server answers 415 to any media type parameter).
 
@@ -76,7 +79,9 @@ from relgate.model import (
 from relgate.schema import Relationship, Schema, render_attribute
 
 MEDIA = "application/vnd.api+json"
-CLIENT_OPTIONS = frozenset({"page", "total_meta", "total_header", "count_request", "filter", "ext", "max_page_size", "keeps_order"})
+CLIENT_OPTIONS = frozenset(
+    {"page", "total_meta", "total_header", "count_request", "filter", "ext", "max_page_size", "keeps_order", "to_one_via_resource"}
+)
 """``options`` keys the client half reads itself; every other key is a profile field."""
 
 JSONAPI_FILTER_OPS = frozenset(
@@ -109,6 +114,7 @@ class JsonApiClient:
         if not isinstance(total, str) or not total:
             raise ValueError("option 'total_meta' must be a dotted path such as 'total' or 'pagination.count'")
         self.max_page_size: int = own.get("max_page_size", 100)
+        self.to_one_via_resource = bool(own.get("to_one_via_resource", False))
         self.total_header: str | None = own.get("total_header")
         count_request = own.get("count_request")
         self.count_request: tuple[str, str] | None = None
@@ -367,7 +373,7 @@ class JsonApiClient:
 
     def _set_one(self, op: SetOne) -> Exchange:
         rel = self.schema[op.ref.type].relationships[op.relationship]
-        if self.profile.relationship_writes:
+        if self.profile.relationship_writes and not self.to_one_via_resource:
             return (yield from self._relationship_write("PATCH", op.ref, rel, op.target, op.at))
         return (yield from self._inline(op.ref, rel, op.target, op.at))
 

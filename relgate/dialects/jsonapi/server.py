@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from relgate.config import Route, ServerConfig
+from relgate.config import Backend, Route, ServerConfig
 from relgate.dialects import Intent
 from relgate.dialects.jsonapi import atomic
 from relgate.dialects.jsonapi.documents import DocumentReader, LidScope, ResourceInput
@@ -96,6 +96,11 @@ class JsonApiServer:
         self.writes = WriteBuilder(route, self.profile)
         self.atomic = atomic.AtomicParser(self)
         schema.warm((self.profile.dialect,))
+
+    def streams_to(self, backend: Backend) -> bool:
+        """A backend of this dialect is streamed to untouched only when it needs no client options
+        (a JSON:API 1.0 server with its own pages or totals is translated, not streamed)."""
+        return not backend.options
 
     def covers(self, path: str) -> bool:
         """Whether ``path`` names one of this door's endpoints (a type of the schema, the operations URL).
