@@ -2,8 +2,8 @@
 
 Prints p50/p99 latency and requests/s for each pair and the ratios (nothing is asserted).
 Backends: relgate's own store serving flask-restless-ng's dialect and JSON:API (a real
-`relgate serve`), and, when installed (``python tests/backends/install.py``), a real
-flask-restless-ng app under gunicorn. Cases:
+`relgate serve`), and, when installed (``python tests/backends/install.py``), the real
+flask-restless-ng app of examples/ under gunicorn. Cases:
 
 - pass-through: a route whose dialect is the backend's streams untouched (goal: < 0.5 ms added at
   p50, >= 90% of direct throughput);
@@ -139,6 +139,50 @@ async def stream_memory(proxy_url: str, pid: int) -> None:
           f"RSS {before / 1024:.1f} -> {peak_up / 1024:.1f} -> {after / 1024:.1f} MB (growth {growth:.1f} MB)")
 
 
+def ng_rows(work: Path, n: int, k: int) -> None:
+    """The same pairs against a real flask-restless-ng under gunicorn (one sync-threaded worker), when installed."""
+    sys.path.insert(0, str(ROOT))
+    from tests.backends.python_backends import BackendError
+    from tests.backends.python_backends import serve as serve_backend
+
+    try:
+        with serve_backend("ng", work / "ng", threads=4, workers=1) as ng:
+            ng.seed_example()
+            (work / "ngproxy.toml").write_text(f"""
+[backends.ng]
+dialect = "restless"
+url = "{ng.url}"
+policies = {{ "people.articles" = {{ allow_replace = true, allow_remove = true }} }}
+[[routes]]
+prefix = "/tr"
+dialect = "jsonapi"
+target = "ng"
+[[routes]]
+prefix = "/pt"
+dialect = "restless"
+target = "ng"
+{TYPES}""")
+            proxy, purl = serve(work / "ngproxy.toml", work)
+            try:
+                accept = {"accept": J}
+                print(f"backend: flask-restless-ng 3.3.0 under gunicorn (1 worker, 4 threads) at {ng.url}")
+                row("pass-through GET /person/1 (restless door)", asyncio.run(load(ng.url + "/person/1", "GET", n, k, None, accept)),
+                    asyncio.run(load(purl + "/pt/person/1", "GET", n, k, None, accept)))  # fmt: skip
+                row("translated GET /people/1?include=computers",
+                    asyncio.run(load(ng.url + "/person/1?include=computers", "GET", n, k, None, accept)),
+                    asyncio.run(load(purl + "/tr/people/1?include=computers", "GET", n, k, None, accept)))  # fmt: skip
+                ng_rel = b'{"data":[{"type":"article","id":"1"}]}'
+                rel = b'{"data":[{"type":"articles","id":"1"}]}'
+                row("translated relationship POST (idempotent add)",
+                    asyncio.run(load(ng.url + "/person/1/relationships/articles", "POST", n, k, ng_rel, {"content-type": J})),
+                    asyncio.run(load(purl + "/tr/people/1/relationships/articles", "POST", n, k, rel, {"content-type": J})))  # fmt: skip
+            finally:
+                proxy.send_signal(signal.SIGINT)
+                proxy.wait(timeout=10)
+    except BackendError as exc:
+        print(f"flask-restless-ng rows skipped: {exc}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
@@ -200,6 +244,7 @@ target = "sink"
                 asyncio.run(load(burl + "/restless/api/person/1/relationships/articles", "POST", n, k, ng_rel, {"content-type": J})),
                 asyncio.run(load(purl + "/tr/people/1/relationships/articles", "POST", n, k, rel, {"content-type": J})))  # fmt: skip
             asyncio.run(stream_memory(purl, proxy.pid))
+            ng_rows(work, n, k)
         finally:
             for p in procs:
                 p.send_signal(signal.SIGINT)
