@@ -17,7 +17,8 @@ flask-restless-ng, Oro, DIDWW) plus a few settings only a client needs (``option
   the relationship URL (djangorestframework-jsonapi's relationship view can neither clear a to-one
   nor set one that is null);
 - ``ext``: extension URIs to name in the media type (only for backends configured for them:
-  a 1.0 server answers 415 to any media type parameter).
+  flask-restless-ng answers 415 to any ``Content-Type`` parameter; djangorestframework-jsonapi
+  ignores them — both observed on the real servers, tests/backends).
 
 Every op is an :data:`~relgate.dialects.client.Exchange` (see :mod:`relgate.dialects.client`).
 Reads are translated into the backend's query parameters; a page that does not fall on the
