@@ -94,21 +94,32 @@ def request_errors(kind: str, doc: Any, version: str = "1.1-draft") -> list[str]
 
 
 JSONAPI_PREFIX = "/jsonapi"
+RESTLESS_PREFIX = "/restless/api"
+
+
+def assert_restless_response_valid(doc: Any) -> None:
+    """Fail unless ``doc`` is a valid JSON:API 1.0 response document (the ``restless`` door's version)."""
+    problems = response_errors(doc, "1.0")
+    assert not problems, f"not a valid JSON:API 1.0 document: {problems}\n{json.dumps(doc)[:2000]}"
 
 
 def check_jsonapi_response(response: Any) -> None:
-    """httpx response hook: every document the ``/jsonapi`` front door emits must be valid JSON:API.
+    """httpx response hook: every document the ``/jsonapi`` front door emits must be valid JSON:API
+    (1.1, and 1.0 when it uses nothing newer), every one of ``/restless/api`` valid JSON:API 1.0.
 
     Installed on the test clients (``tests/conftest.py``, ``tests/dialects/jsonapi_support.py``,
     the end-to-end tests), so no JSON:API response in the suite escapes the official schema.
     """
-    if not response.request.url.path.startswith(JSONAPI_PREFIX):
+    path = response.request.url.path
+    restless = path == RESTLESS_PREFIX or path.startswith(RESTLESS_PREFIX + "/")
+    if not (restless or path.startswith(JSONAPI_PREFIX)):
         return
     if not response.headers.get("content-type", "").startswith("application/vnd.api+json"):
         return
     body = response.read()
     if body:
-        assert_response_valid(json.loads(body))
+        doc = json.loads(body)
+        (assert_restless_response_valid if restless else assert_response_valid)(doc)
 
 
 async def validate_jsonapi_response(response: Any) -> None:

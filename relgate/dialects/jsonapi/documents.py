@@ -158,9 +158,11 @@ class DocumentReader:
             return None
         id_ = parse_id(rtype.id_style, raw)
         if id_ is None:
-            issues.add(
-                invalid(at, f"'{raw}' is not a valid id for '{rtype.name_in(self.profile.dialect)}' ({rtype.id_style} ids).", "Invalid id")
-            )
+            name = rtype.name_in(self.profile.dialect)
+            if linkage and self.profile.malformed_linkage_id_status == 404:
+                issues.add(Problem(404, "not-found", "Not found", f"No resource of type '{name}' with id '{raw}'.", at=at))
+            else:
+                issues.add(invalid(at, f"'{raw}' is not a valid id for '{name}' ({rtype.id_style} ids).", "Invalid id"))
         return id_
 
     def _lid(self, raw: Any, at: Path, issues: Issues, lids: LidScope | None) -> str | None:
@@ -194,7 +196,7 @@ class DocumentReader:
                 return None
             return self.identifier(value, at, issues, expected=target, lids=lids, implied_type=implied_type)
         if value is None:
-            issues.add(invalid(at, f"{label} is a to-many relationship: it cannot be null (use [] to empty it)."))
+            issues.add(invalid(at, f"{label} is a to-many relationship: it cannot be null (use [] to empty it).", code="null-to-many"))
             return ()
         if not isinstance(value, list):
             issues.add(invalid(at, f"{label} is a to-many relationship: give an array of resource identifier objects."))

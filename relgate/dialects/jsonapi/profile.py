@@ -54,9 +54,9 @@ class JsonApiProfile:
     """``PATCH/POST/DELETE /{type}/{id}/relationships/{rel}`` exist (DIDWW: relationships only inline)."""
 
     # --- statuses --------------------------------------------------------------------------
-    to_one_add_remove_status: Literal[403, 405] = 403
-    """POST/DELETE to a to-one relationship URL: 403 with code ``to-one-requires-patch``, or
-    405 with ``Allow: GET, PATCH`` (Oro)."""
+    to_one_add_remove_status: Literal[400, 403, 405] = 403
+    """POST/DELETE to a to-one relationship URL: 403 (or 400, flask-restless-ng) with code
+    ``to-one-requires-patch``, or 405 with ``Allow: GET, PATCH`` (Oro)."""
     type_mismatch_status: int = 409
     update_status: Literal[200, 204] = 200
     """Resource PATCH success: 200 with the updated resource, or 204 without a body."""
@@ -66,6 +66,9 @@ class JsonApiProfile:
     # --- identifiers -----------------------------------------------------------------------
     integer_ids_in_linkage: bool = False
     """Accept ``"id": 1`` in resource identifier objects (Flask-Restless); the spec wants strings."""
+    malformed_linkage_id_status: Literal[400, 404] = 400
+    """A linkage id that cannot be an id of its type (``"bogus"`` for integer ids): 400 ``Invalid
+    id``, or 404 ``not-found`` as a server that looks the id up answers (flask-restless-ng)."""
     lid: bool = True
     """Accept JSON:API 1.1 local ids (``lid``)."""
     client_id_styles: frozenset[str] = frozenset({"uuid", "string"})
@@ -128,8 +131,10 @@ class JsonApiProfile:
         """Reject inconsistent settings (raises ValueError)."""
         if self.media_type_params not in ("ext-profile", "none", "any"):
             raise ValueError("media_type_params must be 'ext-profile', 'none' or 'any'")
-        if self.to_one_add_remove_status not in (403, 405):
-            raise ValueError("to_one_add_remove_status must be 403 or 405")
+        if self.to_one_add_remove_status not in (400, 403, 405):
+            raise ValueError("to_one_add_remove_status must be 400, 403 or 405")
+        if self.malformed_linkage_id_status not in (400, 404):
+            raise ValueError("malformed_linkage_id_status must be 400 or 404")
         if self.update_status not in (200, 204) or self.relationship_update_status not in (200, 204):
             raise ValueError("update_status and relationship_update_status must be 200 or 204")
         if self.duplicate_linkage not in ("reject", "collapse"):
@@ -144,7 +149,7 @@ _OPTION_FIELDS = frozenset(
     {
         "version", "media_type_params", "atomic", "operations_path", "relationship_segments",
         "relationship_reads", "relationship_writes", "to_one_add_remove_status", "type_mismatch_status",
-        "update_status", "relationship_update_status", "integer_ids_in_linkage", "lid", "client_id_styles",
+        "update_status", "relationship_update_status", "integer_ids_in_linkage", "malformed_linkage_id_status", "lid", "client_id_styles",
         "untyped_relationship_members",
         "duplicate_linkage", "replace_policy", "remove_policy", "replace_default", "remove_default", "total_meta",
     }

@@ -1,7 +1,7 @@
 """The JSON:API server half: requests -> canonical batches, outcomes -> response documents.
 
 Order of checks for every request: the URL (404), the method (405 with ``Allow``; a POST or
-DELETE to a to-one relationship URL is the profile's 403/405), ``Accept`` (406),
+DELETE to a to-one relationship URL is the profile's 400/403/405), ``Accept`` (406),
 ``Content-Type`` (415; on a request without a document only when it names the JSON:API media
 type), query parameters (400, ``source.parameter``), the document (400/403/409 with
 ``source.pointer``).  Problems found by the store later (404 for a missing related resource, 409
@@ -123,7 +123,7 @@ class JsonApiServer:
             and rel is not None
             and not rel.many
             and self.profile.relationship_writes
-            and self.profile.to_one_add_remove_status == 403
+            and self.profile.to_one_add_remove_status != 405
         ):
             raise ProblemError(self.writes.to_one_forbidden(rel, None, method))
         allowed = self.router.allowed(endpoint)

@@ -58,11 +58,14 @@ class WriteBuilder:
         )
 
     def to_one_forbidden(self, rel: Relationship, at: Path | None, verb: str) -> Problem:
-        return forbidden(
-            at,
+        """POST/DELETE (atomic ``add``/``remove``) on a to-one: the profile's 403, or its 400."""
+        status = 400 if self.profile.to_one_add_remove_status == 400 else 403
+        return Problem(
+            status,
+            "to-one-requires-patch",
+            "Not allowed on a to-one relationship",
             f"'{rel.name}' is a to-one relationship: {verb} is only for to-many relationships; set or clear it with PATCH (or 'update').",
-            code="to-one-requires-patch",
-            title="Not allowed on a to-one relationship",
+            at=at,
         )
 
     # --- resources -----------------------------------------------------------------------------

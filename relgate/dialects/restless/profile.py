@@ -10,8 +10,11 @@ against flask-restless-ng 3.3.0; see ``dialects/restless/README.md``):
 - linkage ids may be JSON integers; a repeated identifier in one array is collapsed;
 - ``allow_to_many_replacement`` and ``allow_delete_from_to_many_relationships`` are off unless
   the front door turns them on (Flask-Restless's defaults), client-generated ids refused;
-- error objects carry all eight members of NG's ``error()`` (``id``, ``links``, ``status`` as a
-  string, ``code``, ``title``, ``detail``, ``source``, ``meta``), unused ones ``null``.
+- error objects are NG's ``error()`` members that have a value (``status`` as a string, ``code``,
+  ``title``, ``detail``, ``source``, ``meta``; NG's ``null`` ones are left out, as JSON:API 1.0
+  wants), NG's fixed ``detail`` texts exact (:data:`NG_DETAILS`);
+- POST/DELETE on a to-one relationship URL is 400, a linkage id that cannot be an id of its type
+  is 404 (NG looks it up and finds nothing).
 
 Route options may use Flask-Restless's own ``create_api`` keywords (see :data:`ORIGINAL_OPTIONS`)
 besides the profile field names every JSON:API front door takes.
@@ -27,28 +30,28 @@ from relgate.dialects.jsonapi import JsonApiProfile
 from relgate.model import Problem
 from relgate.schema import ID_STYLES
 
-_NG_MESSAGES: Mapping[str, str] = {
+NG_DETAILS: Mapping[str, str] = {
     "malformed-json": "Unable to decode data",
+    "replace-forbidden": "Not allowed to replace a to-many relationship",
+    "remove-forbidden": "Not allowed to delete from a to-many relationship",
+    "null-to-many": "Cannot set null value on a to-many relationship",
 }
-"""Problem codes whose NG detail text is fixed: relgate's detail is appended after it."""
+"""Problem codes whose ``detail`` is NG's fixed text, exactly; relgate's own goes to ``meta.detail``."""
 
 
 def shape_error(problem: Problem, obj: dict[str, Any]) -> dict[str, Any]:
-    """NG's error object: every member present (``null`` when unused), ``status`` a string."""
-    detail = obj.get("detail")
-    prefix = _NG_MESSAGES.get(problem.code)
-    if prefix is not None:
-        detail = f"{prefix}: {detail}" if detail else prefix
-    return {
-        "id": None,
-        "links": None,
-        "status": obj.get("status"),
-        "code": obj.get("code"),
-        "title": obj.get("title"),
-        "detail": detail,
-        "source": obj.get("source"),
-        "meta": obj.get("meta"),
-    }
+    """NG's error object as valid JSON:API 1.0: members relgate has nothing for are left out
+    (NG sends them as ``null``, which 1.0 does not allow), ``status`` a string, NG's fixed
+    ``detail`` texts exact with relgate's explanation in ``meta``."""
+    fixed = NG_DETAILS.get(problem.code)
+    if fixed is None:
+        return obj
+    out = dict(obj)
+    explanation = obj.get("detail")
+    out["detail"] = fixed
+    if explanation and explanation != fixed:
+        out["meta"] = {**obj.get("meta", {}), "detail": explanation}
+    return out
 
 
 RESTLESS_1_0 = JsonApiProfile(
@@ -57,11 +60,12 @@ RESTLESS_1_0 = JsonApiProfile(
     media_type_params="none",
     atomic=False,
     relationship_segments=("relationships", "links"),
-    to_one_add_remove_status=403,
+    to_one_add_remove_status=400,
     type_mismatch_status=409,
     update_status=204,
     relationship_update_status=204,
     integer_ids_in_linkage=True,
+    malformed_linkage_id_status=404,
     lid=False,
     client_id_styles=frozenset({"string"}),
     duplicate_linkage="collapse",

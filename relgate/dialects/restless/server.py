@@ -8,7 +8,9 @@ few request-handling rules of flask-restless-ng that are not document format.
   checks it for POST and PATCH only), so ``requests.delete(url, json=...)`` works.
 - ``PATCH /{collection}/{id}`` whose ``data.id`` is a JSON number: 409, as NG compares the id
   with the URL segment as a string (linkage ids may be numbers; the primary id may not).
-- The 403s of the two flags carry NG's wording, followed by the relationship's name.
+- ``POST``/``PATCH``/``DELETE`` on ``/{collection}/{id}/{anything}``: 405 (NG routes it for GET only).
+- The 403s of the two flags carry NG's exact wording (the profile's error shape), relgate's
+  explanation naming the relationship in ``meta.detail``.
 - Collections and to-many related collections take NG's ``filter[objects]`` and ``sort=0``
   (:mod:`relgate.dialects.restless.query`).
 """
@@ -57,7 +59,8 @@ class ParseProblem(ProblemError):
 
 
 class RestlessWrites(WriteBuilder):
-    """The shared write rules, with NG's 403 texts (``views/relationships.py``, ``resources.py``)."""
+    """The shared write rules, explained with the dialect's names (NG's fixed 403 texts are put
+    in ``detail`` by :func:`~relgate.dialects.restless.profile.shape_error`, these in ``meta``)."""
 
     def __init__(self, route: Route, profile: JsonApiProfile, names: Mapping[str, str]) -> None:
         super().__init__(route, profile)
@@ -70,7 +73,7 @@ class RestlessWrites(WriteBuilder):
     def replace_forbidden(self, rel: Relationship, at: Path | None) -> Problem:
         return forbidden(
             at,
-            f"Not allowed to replace a to-many relationship: {self._label(rel)} (add or remove members instead).",
+            f"{self._label(rel)} cannot be replaced as a whole on this API; add or remove members instead.",
             code="replace-forbidden",
             title="Full replacement not allowed",
         )
@@ -78,7 +81,7 @@ class RestlessWrites(WriteBuilder):
     def remove_forbidden(self, rel: Relationship, at: Path | None) -> Problem:
         return forbidden(
             at,
-            f"Not allowed to delete from a to-many relationship: {self._label(rel)}.",
+            f"Members cannot be removed from {self._label(rel)} on this API.",
             code="remove-forbidden",
             title="Removal not allowed",
         )
@@ -106,6 +109,10 @@ class RestlessServer(JsonApiServer):
     def _parse(self, request: HttpRequest) -> Intent:
         request = _lenient_accept(request)
         parts = _segments(request.path)
+        if len(parts) == 3 and request.method.upper() != "GET" and parts[0] in self.router.types:
+            # NG routes /{collection}/{id}/{relation} for GET only: any other method is 405 before
+            # the relation is looked up (``POST /person/1/relationships`` included).
+            raise method_not_allowed(request.method.upper(), ("GET",))
         if len(parts) == 4 and parts[2] not in self.router.segments:
             return self._related_member(request, parts)
         if request.method.upper() == "DELETE":
