@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from relgate.config import Config
+from relgate.dialects.restless_legacy.errors import REASON
 from relgate.dialects.restless_legacy.fields import Catalog
 from relgate.dialects.restless_legacy.search import OPERATORS, SearchParser
 from relgate.model import And, Cmp, FieldCmp, Or, ProblemError, Related, SortKey
@@ -222,4 +223,5 @@ def test_bad_q_is_a_400_naming_the_member(parser: SearchParser, q: Any, says: st
 def test_undecodable_q(parser: SearchParser) -> None:
     with pytest.raises(ProblemError) as info:
         parser.decode("{bad")
-    assert info.value.problems[0].detail.startswith("Unable to decode data: q is not valid JSON")
+    (problem,) = info.value.problems
+    assert problem.detail == "Unable to decode data" and problem.meta[REASON].startswith("q is not valid JSON")

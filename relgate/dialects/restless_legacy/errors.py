@@ -28,6 +28,9 @@ ROUTE = "restless-legacy-route"
 SAID = "restless-legacy-said"
 """``Problem.meta`` key marking a codec problem whose detail already names the member."""
 _SAID = {SAID: True}
+REASON = "restless-legacy-reason"
+"""``Problem.meta`` key: relgate's explanation of a problem whose ``message`` is 0.17's fixed text,
+answered in the body's second member ``detail``."""
 
 
 def field_path(at: Path | None) -> str:
@@ -48,9 +51,10 @@ def bad(
 
 
 def undecodable(detail: str, *, parameter: str | None = None, what: str = "data") -> ProblemError:
-    """0.17's ``Unable to decode data`` (malformed JSON body or ``q``), with the reason."""
+    """0.17's ``{"message": "Unable to decode data"}`` exactly (malformed JSON body or ``q``;
+    ``search query`` for a bulk DELETE's ``q``), the reason in a second member ``detail``."""
     return ProblemError(
-        Problem(400, "malformed-json", "Bad Request", f"Unable to decode {what}: {detail}", parameter=parameter, meta=_SAID)
+        Problem(400, "malformed-json", "Bad Request", f"Unable to decode {what}", parameter=parameter, meta={SAID: True, REASON: detail})
     )
 
 
@@ -115,6 +119,9 @@ class ErrorRenderer:
         statuses = {self._status(p) for p in problems}
         status = statuses.pop() if len(statuses) == 1 else (500 if any(s >= 500 for s in statuses) else 400)
         out: dict[str, Any] = {"message": "; ".join(self.message(p, body) for p in problems)}
+        reasons = [p.meta[REASON] for p in problems if p.meta and REASON in p.meta]
+        if reasons:
+            out["detail"] = "; ".join(reasons)
         for p in problems:
             if p.meta and "validation_errors" in p.meta:
                 out.setdefault("validation_errors", {}).update(p.meta["validation_errors"])
