@@ -64,15 +64,16 @@ def test_partial_updates(server: StrapiServer) -> None:
         f"Add({RC}, [categories/2], End)",
         G,
     ]
-    assert put(server, {"categories": {"connect": [{"id": 3, "position": {"after": c1}}], "disconnect": [2, c1]}}) == [
+    assert put(server, {"categories": {"connect": [{"documentId": c3, "position": {"after": c1}}], "disconnect": [2, c1]}}) == [
         U,
         "Exists(categories/1)",
         f"Add({RC}, [categories/3], After(categories/1))",
         f"Remove({RC}, [categories/2, categories/1])",
         G,
     ]
-    assert put(server, {"categories": {"connect": [{"documentId": c3, "position": {"before": 2}}], "options": {"strict": False}}}) == [
+    assert put(server, {"categories": {"connect": [{"documentId": c3, "position": {"before": c2}}], "options": {"strict": False}}}) == [
         U,
+        "Exists(categories/2)",
         f"Add({RC}, [categories/3], Before(categories/2, strict=False))",
         G,
     ]
@@ -183,7 +184,7 @@ def test_reads_and_deletes(server: StrapiServer, example_config: Config) -> None
         ),
         (
             {"categories": {"connect": [{"id": 1, "position": {"before": [2]}}]}},
-            "Invalid position for categories: before takes a documentId or an id",
+            "Invalid position for categories: before takes an id (the item it positions is given by id), not an array",
         ),
         ({"categories": {"connect": [{"id": 1.5}]}}, "Invalid id at categories.connect.0: expected a number"),
         ({"categories": {"connect": [{"id": -1}]}}, "Invalid id at categories.connect.0: -1 is not a valid number"),

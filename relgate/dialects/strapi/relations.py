@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from relgate.dialects.strapi.docids import DocumentIds
-from relgate.dialects.strapi.errors import invalid_key, validation
+from relgate.dialects.strapi.errors import invalid_key, validation, yup_error
 from relgate.dialects.wire import dumps
 from relgate.model import (
     Add,
@@ -114,7 +114,7 @@ class RelationParser:
         disconnects: list[Ident] = []
         must_exist: list[Ident] = []
         for raw, item_at in disconnect_raw:
-            ident, by_doc = self._ident(raw, target, item_at)
+            ident, by_doc = self._ident(raw, target, item_at, any_document=True)
             disconnects.append(ident)
             if by_doc and ident.key not in connected:
                 must_exist.append(ident)  # a documentId that is not a document is a 400; a row id is a silent no-op
@@ -169,21 +169,31 @@ class RelationParser:
         out: list[Connect] = []
         seen: set[tuple[str, str, str]] = set()
         for raw, item_at in items:
-            ident, _ = self._ident(raw, target, item_at)
+            if isinstance(raw, dict) and "id" not in raw and "documentId" not in raw:
+                # the entity validator's relations test (``entity-validator``): "Invalid relations"
+                raise yup_error([([], "Invalid relations")])
+            ident, by_doc = self._ident(raw, target, item_at)
             if ident.key in seen:
                 raise validation(
                     f"The relation with id {_row(ident, target)} is already connected. You cannot connect the same relation twice.",
                     at=item_at,
                 )
             seen.add(ident.key)
-            position, by_doc = self._position(raw.get("position") if isinstance(raw, dict) else None, ident, target, item_at, strict, rel)
-            out.append(Connect(ident, position, by_doc))
+            raw_position = raw.get("position") if isinstance(raw, dict) else None
+            position, anchor_by_doc = self._position(raw_position, ident, by_doc, target, item_at, strict, rel)
+            out.append(Connect(ident, position, anchor_by_doc))
         return out
 
     def _position(
-        self, raw: Any, item: Ident, target: ResourceType, item_at: Path, strict: bool, rel: Relationship
+        self, raw: Any, item: Ident, item_by_doc: bool, target: ResourceType, item_at: Path, strict: bool, rel: Relationship
     ) -> tuple[Position, bool]:
-        """The canonical position of a connect item, and whether its anchor was named by documentId."""
+        """The canonical position of a connect item, and whether its anchor was named by documentId.
+
+        The anchor is read in the key form of its item, as Strapi 5 maps it (``data-ids.ts``:
+        ``{...position, documentId: position.before}`` beside a ``{documentId}`` item): beside a
+        ``{documentId}`` it is a documentId, so a number is a documentId that is not found;
+        beside an ``{id}`` it is a row id, so a documentId there is a 400.
+        """
         if raw is None:
             return End(), False
         if not isinstance(raw, dict):
@@ -193,9 +203,24 @@ class RelationParser:
             return (Start() if _truthy(raw.get("start")) else End()), False
         at = (*item_at, "position", side)
         anchor_raw = raw[side]
+        form = "a documentId" if item_by_doc else "an id"
         if isinstance(anchor_raw, bool) or not isinstance(anchor_raw, (str, int)):
-            raise validation(f"Invalid position for {rel.name}: {side} takes a documentId or an id", at=at)
-        anchor, by_doc = self._ident(anchor_raw, target, at, anchor=True)
+            key = "documentId" if item_by_doc else "id"
+            raise validation(
+                f"Invalid position for {rel.name}: {side} takes {form} (the item it positions is given by {key}), "
+                f"not {_json_kind(anchor_raw)}",
+                at=at,
+            )
+        if item_by_doc:
+            anchor, by_doc = self._document(str(anchor_raw), target, at, anchor=True), True
+        elif isinstance(anchor_raw, str) and not anchor_raw.isdigit():
+            raise validation(
+                f"Invalid position for {rel.name}: {side} takes an id (the item it positions is given by id), "
+                f'not the documentId "{anchor_raw}"',
+                at=at,
+            )
+        else:
+            anchor, by_doc = self._row(anchor_raw, target, at), False
         if anchor.key == item.key and rel.many:
             raise validation(
                 f"The relation with id {_row(item, target)} cannot be connected {side} itself: "
@@ -204,14 +229,20 @@ class RelationParser:
             )
         return (Before(anchor, strict) if side == "before" else After(anchor, strict)), by_doc
 
-    def _ident(self, raw: Any, target: ResourceType, at: Path, *, anchor: bool = False) -> tuple[Ident, bool]:
-        """The Ident an item names and whether it was named by documentId."""
+    def _ident(self, raw: Any, target: ResourceType, at: Path, *, any_document: bool = False) -> tuple[Ident, bool]:
+        """The Ident an item names and whether it was named by documentId.
+
+        ``any_document`` (disconnect): a ``documentId`` that is not a string is looked up as
+        Strapi 5 does, by its JavaScript string, and so is not found (400).
+        """
         if isinstance(raw, dict):
             if "documentId" in raw:
                 doc = raw["documentId"]
                 if not isinstance(doc, str):
+                    if any_document:
+                        raise validation(f'Document with id "{_js_string(doc)}", locale "null" not found', at=at, code="not-found")
                     raise validation(f"Invalid documentId at {_dotted(at)}: expected a string", at=at)
-                return self._document(doc, target, at, anchor=anchor), True
+                return self._document(doc, target, at, anchor=False), True
             if "id" in raw:
                 return self._row(raw["id"], target, at), False
             raise validation(f"Invalid relation at {_dotted(at)}: an object needs a documentId or an id", at=at)
@@ -219,7 +250,7 @@ class RelationParser:
             raise validation(f"Invalid relation at {_dotted(at)}: expected a documentId, an id or an object with one", at=at)
         if isinstance(raw, int) or raw.isdigit():
             return self._row(raw, target, at), False  # Strapi's isNumeric: a row id, not a documentId
-        return self._document(raw, target, at, anchor=anchor), True
+        return self._document(raw, target, at, anchor=False), True
 
     def _document(self, doc: str, target: ResourceType, at: Path, *, anchor: bool) -> Ident:
         decoded = self.ids.decode(doc)
@@ -301,6 +332,31 @@ def _unique(idents: list[Ident]) -> list[Ident]:
 def _row(ident: Ident, target: ResourceType) -> Any:
     """An id as Strapi prints it in messages: a number for integer ids."""
     return int(ident.id) if target.id_style == "integer" and ident.id and ident.id.isdigit() else ident.id
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, float):
+        return "a fraction"
+    return "an array" if isinstance(value, list) else "an object"
+
+
+def _js_string(value: Any) -> str:
+    """``String(value)`` in JavaScript, as Strapi quotes a documentId in its messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
+    if isinstance(value, dict):
+        return "[object Object]"
+    if isinstance(value, list):
+        return ",".join("" if v is None else _js_string(v) for v in value)
+    return str(value)
 
 
 def _dotted(at: Path) -> str:
