@@ -405,51 +405,57 @@ def unconnected(primary: Mapping[str, Any], included: Sequence[Mapping[str, Any]
 
     (a) directly: a primary relationship names the item; (b) the item names the primary (which
     needs a primary ``id``); (c) repeatedly: the item names, or is named by, a connected item.
-    Matching is on exact (type, id) strings; relationship names do not matter.
+    Matching is on exact (type, id) strings; relationship names do not matter.  What each object
+    names is collected once, so a pass is linear in the document (a 3,000-item ``included``
+    took 35 s when every check re-read the linkage).
     """
+    names = [_named(obj, key) for obj in included]
+    by_primary = _named(primary, key)
     checked: dict[Key | None, int] = {}
     to_check: dict[Key | None, int] = {}
     for index, obj in enumerate(included):
         k = key(obj)
-        if _depends(primary, k, key):
+        if k is not None and k in by_primary:
             checked[k] = index
         else:
             to_check[k] = index
     primary_key = key(primary)
     if to_check and primary_key is not None:
         for k in list(to_check):
-            if _depends(included[to_check[k]], primary_key, key):
+            if primary_key in names[to_check[k]]:
                 checked[k] = to_check.pop(k)
+    checked_keys = {k for k in checked if k is not None}
+    named_by_checked: set[Key] = set().union(*(names[i] for i in checked.values()))
     changed = True
     while changed and to_check:
         changed = False
         for k in list(to_check):
             index = to_check[k]
-            for ck, ci in list(checked.items()):
-                if _depends(included[ci], k, key) or _depends(included[index], ck, key):
-                    checked[k] = to_check.pop(k)
-                    changed = True
-                    break
+            if (k is not None and k in named_by_checked) or not names[index].isdisjoint(checked_keys):
+                checked[k] = to_check.pop(k)
+                if k is not None:
+                    checked_keys.add(k)
+                named_by_checked |= names[index]
+                changed = True
     return list(to_check.values())
 
 
-def _depends(obj: Mapping[str, Any], target: Key | None, key: KeyOf) -> bool:
-    """``isDependentObject``: whether any relationship of ``obj`` names ``target``."""
-    if target is None:
-        return False
+def _named(obj: Mapping[str, Any], key: KeyOf) -> set[Key]:
+    """The keys every relationship of ``obj`` names (``isDependentObject`` for all targets at once)."""
+    out: set[Key] = set()
     rels = obj.get("relationships")
     if not isinstance(rels, Mapping):
-        return False
+        return out
     for rel in rels.values():
         if not isinstance(rel, Mapping) or "data" not in rel:
             continue
         data = rel["data"]
-        if isinstance(data, list):
-            if any(key(item) == target for item in data):
-                return True
-        elif isinstance(data, Mapping) and data and key(data) == target:
-            return True
-    return False
+        items = data if isinstance(data, list) else ([data] if isinstance(data, Mapping) and data else [])
+        for item in items:
+            k = key(item)
+            if k is not None:
+                out.add(k)
+    return out
 
 
 def _mentions(linkage: Linkage, keys: set[tuple[str, str, str]]) -> bool:
