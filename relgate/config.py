@@ -41,6 +41,12 @@ class ServerConfig:
     max_json_depth: int = 32
     default_page_size: int = 20
     max_page_size: int = 100
+    # Work per request, refused while parsing (before the store is touched); see README.
+    max_populate_depth: int = 3
+    max_populated_entries: int = 10_000
+    max_atomic_operations: int = 1_000
+    max_included_resources: int = 500
+    max_nested_items: int = 1_000
     cors_origins: tuple[str, ...] = ()
     """Origins allowed to call relgate from a browser (CORS); ``["*"]`` for any; none by default."""
 
@@ -243,7 +249,8 @@ class _Checker:
             self.error("server.cors_origins", 'must be an array of origins such as "https://app.example.com" (or "*")')
             origins = []
         values["cors_origins"] = tuple(origins)
-        for name in ("max_body_bytes", "max_json_depth", "default_page_size", "max_page_size"):
+        limits = ("max_populate_depth", "max_populated_entries", "max_atomic_operations", "max_included_resources", "max_nested_items")
+        for name in ("max_body_bytes", "max_json_depth", "default_page_size", "max_page_size", *limits):
             if values[name] < 1:
                 self.error(f"server.{name}", "must be at least 1")
         if not 0 <= values["port"] <= 65535:

@@ -350,6 +350,8 @@ class Door:
         elif self.error_format == "restless":
             assert ctype.startswith(JSONAPI), f"content-type {ctype}: {label}"
             assert_ng_errors(doc, resp.status, label)
+            problems = response_errors(doc, "1.0")
+            assert not problems, f"{problems}: {label}"
         elif self.error_format == "strapi":
             assert ctype.startswith("application/json"), f"content-type {ctype}: {label}"
             assert isinstance(doc, dict) and set(doc) == {"data", "error"} and doc["data"] is None, label
@@ -362,7 +364,7 @@ class Door:
             if resp.status == 404 and (doc == {} or doc == {"num_deleted": 0}):
                 return
             assert isinstance(doc.get("message"), str) and doc["message"], label
-            assert set(doc) <= {"message", "validation_errors"}, label
+            assert set(doc) <= {"message", "validation_errors", "detail"}, label
         else:  # pragma: no cover
             raise AssertionError(self.error_format)
 

@@ -51,6 +51,18 @@ def json_depth(value: Any, limit: int) -> int:
     return deepest
 
 
+def unaddressable(id_: str) -> str | None:
+    """Why a client-chosen ``id_`` cannot be an id, or None when it can.
+
+    A resource's URL holds its id as one path segment: an id with ``/`` arrives decoded as two
+    segments, and ``.`` / ``..`` are dropped by clients (dot segments), so such a resource could
+    be created but never addressed again.  Every front door that takes client ids refuses them.
+    """
+    if "/" in id_ or id_ in (".", ".."):
+        return f"'{id_}' cannot be an id here: it must fit in one URL path segment."
+    return None
+
+
 def query_pairs(query: str) -> list[tuple[str, str]]:
     """Decoded ``(name, value)`` pairs of a query string, blank values kept."""
     return parse_qsl(query, keep_blank_values=True)

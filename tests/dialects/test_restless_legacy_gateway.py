@@ -195,7 +195,7 @@ async def test_two_fields_of_different_kinds_and_nul_are_400(example_config: Con
 async def test_location_of_a_client_id_is_percent_encoded(example_config: Config, sqlite_url: str) -> None:
     # Found by tests/test_robustness.py: the raw id in Location could not be sent (latin-1 headers), after the write.
     async with gateway_client(example_config, sqlite_url) as (_gw, client):
-        r = await post(client, "/contactsources", {"id": "é😀 /x", "name": "Emoji"})
+        r = await post(client, "/contactsources", {"id": "é😀 ?x", "name": "Emoji"})  # '/' is refused: see test_work_limits
         assert r.status_code == 201, r.text
-        assert r.headers["location"] == "http://relgate.test/legacy/api/contactsources/%C3%A9%F0%9F%98%80%20%2Fx"
-        assert r.json()["id"] == "é😀 /x"
+        assert r.headers["location"] == "http://relgate.test/legacy/api/contactsources/%C3%A9%F0%9F%98%80%20%3Fx"
+        assert r.json()["id"] == "é😀 ?x"

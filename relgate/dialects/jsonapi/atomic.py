@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from relgate.dialects.jsonapi.documents import LidScope
-from relgate.dialects.jsonapi.errors import Issues, invalid
+from relgate.dialects.jsonapi.errors import Issues, invalid, too_many
 from relgate.model import Delete, Get, Ident, One, Op, Outcome, Path, Problem, ProblemError, Query
 from relgate.schema import Relationship, ResourceType
 
@@ -82,6 +82,10 @@ class AtomicParser:
         if not isinstance(operations, list) or not operations:
             issues.add(invalid((OPERATIONS,), f"'{OPERATIONS}' must be a non-empty array of operation objects."))
             issues.raise_if_any()
+        limit = self.server.limits.max_atomic_operations
+        if len(operations) > limit:
+            # Refused before any operation is read: each costs the store work in one transaction.
+            raise ProblemError(too_many(413, (OPERATIONS, limit), "operations", limit, len(operations), "server.max_atomic_operations"))
         lids = LidScope()
         ops: list[Op] = []
         results: list[int | None] = []

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from relgate.dialects.jsonapi.errors import Issues, forbidden, invalid, type_mismatch, unknown_field
 from relgate.dialects.jsonapi.profile import JsonApiProfile
+from relgate.dialects.wire import unaddressable
 from relgate.model import Ident, Linkage, Path, Problem
 from relgate.schema import Relationship, ResourceType, Schema, ValueProblem, coerce_attribute, parse_id
 
@@ -308,9 +309,9 @@ class DocumentReader:
                     )
                     return None, None
                 id_ = self.id_value(obj["id"], (*at, "id"), rtype, issues, linkage=False)
-                if id_ is not None and ("/" in id_ or id_ in (".", "..")):
-                    # Its links.self could not be fetched: the path arrives decoded, and clients drop dot segments.
-                    issues.add(invalid((*at, "id"), f"'{id_}' cannot be an id here: it must fit in one URL path segment.", "Invalid id"))
+                reason = unaddressable(id_) if id_ is not None else None
+                if reason is not None:
+                    issues.add(invalid((*at, "id"), reason, "Invalid id"))
                     return None, None
                 return id_, None
             return None, None

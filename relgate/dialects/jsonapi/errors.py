@@ -38,6 +38,17 @@ def bad_parameter(name: str, detail: str, title: str = "Invalid query parameter"
     return Problem(400, "bad-parameter", title, detail, parameter=name)
 
 
+def too_many(status: int, at: Path, what: str, limit: int, given: int, key: str) -> Problem:
+    """More ``what`` in one request than the server's ``key`` allows; ``at`` is the first one over."""
+    return Problem(
+        status,
+        "too-much-work",
+        f"Too many {what}",
+        f"One request takes at most {limit} {what} ({key}); this one has {given}. Split it into several requests.",
+        at=at,
+    )
+
+
 def not_found(detail: str, title: str = "Not found") -> ProblemError:
     return ProblemError(Problem(404, "not-found", title, detail))
 

@@ -89,6 +89,8 @@ class JsonApiServer:
         self.schema = schema
         self.route = route
         self.max_depth = server.max_json_depth
+        self.limits = server
+        """The server's limits of work per request (``max_atomic_operations``, ``max_included_resources``)."""
         self.router = Router(schema, self.profile)
         self.reader = DocumentReader(schema, self.profile)
         self.writer = DocumentWriter(schema, self.profile)

@@ -123,6 +123,7 @@ def _title(problem: Problem) -> str:
         "unsupported-media-type": UNSUPPORTED_MEDIA_TYPE,
         "not-acceptable": NOT_ACCEPTABLE,
         "too-large": TOO_LARGE,
+        "too-much-work": TOO_LARGE,
         "internal": INTERNAL,
     }
     if code in fixed:

@@ -39,12 +39,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from relgate.dialects.jsonapi.documents import DocumentReader, LidScope, ResourceInput
-from relgate.dialects.jsonapi.errors import Issues
+from relgate.dialects.jsonapi.errors import Issues, too_many
 from relgate.dialects.jsonapi.profile import JsonApiProfile
 from relgate.dialects.jsonapi.writes import WriteBuilder
 from relgate.dialects.oro.errors import ENTITY_ID, ENTITY_TYPE, oro_problem, request_data, value
 from relgate.dialects.oro.flags import NO_FLAGS, Flags, operation_flags
 from relgate.dialects.oro.validation import check_resource_document
+from relgate.dialects.wire import unaddressable
 from relgate.model import (
     And,
     Cmp,
@@ -57,6 +58,7 @@ from relgate.model import (
     Op,
     Page,
     Path,
+    ProblemError,
     Query,
     Replace,
     SetOne,
@@ -103,8 +105,10 @@ class WritePlan:
 class IncludedPlanner:
     """Compiled once per Oro front door."""
 
-    def __init__(self, schema: Schema, profile: JsonApiProfile, writes: WriteBuilder) -> None:
+    def __init__(self, schema: Schema, profile: JsonApiProfile, writes: WriteBuilder, *, max_included: int = 500) -> None:
         self.schema = schema
+        self.max_included = max_included
+        """``server.max_included_resources``: a larger ``included`` is 413 before it is read."""
         self.accepted = schema.accepted_for(profile.dialect)
         self.reader = DocumentReader(schema, dataclasses.replace(profile, lid=True))
         self.writes = writes
@@ -128,6 +132,10 @@ class IncludedPlanner:
 
     def plan(self, doc: Mapping[str, Any], rtype: ResourceType, url_id: str | None, query: Query, read_back: bool) -> WritePlan:
         """The batch of a create (``url_id=None``) or update request; raises ProblemError."""
+        raw_included = doc.get("included")
+        if isinstance(raw_included, list) and len(raw_included) > self.max_included:
+            n = self.max_included
+            raise ProblemError(too_many(413, ("included", n), "included resources", n, len(raw_included), "server.max_included_resources"))
         issues = Issues()
         check_resource_document(
             doc,
@@ -279,6 +287,10 @@ class IncludedPlanner:
         id_ = parse_id(rtype.id_style, raw)
         if id_ is None:
             issues.add(oro_problem(ENTITY_ID, f'Expected {rtype.id_style} value. Given "{raw}".', (*at, "id")))
+            return None
+        reason = unaddressable(id_)
+        if reason is not None:
+            issues.add(oro_problem(ENTITY_ID, reason, (*at, "id")))
             return None
         return Ident(rtype.name, id_, at=at)
 

@@ -52,7 +52,7 @@ class OroServer(JsonApiServer):
     def __init__(self, schema: Schema, route: Route, server: ServerConfig, profile: JsonApiProfile = ORO) -> None:
         super().__init__(schema, route, server, profile)
         self.router = OroRouter(schema, self.profile)
-        self.planner = IncludedPlanner(schema, self.profile, self.writes)
+        self.planner = IncludedPlanner(schema, self.profile, self.writes, max_included=server.max_included_resources)
         self.oro = OroWriter(schema, self.profile.dialect)
 
     # --- parse ---------------------------------------------------------------------------------

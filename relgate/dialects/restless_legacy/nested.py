@@ -30,9 +30,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from relgate.dialects.restless_legacy.errors import bad, field_path
+from relgate.dialects.restless_legacy.errors import SAID, bad, field_path
 from relgate.dialects.restless_legacy.fields import Catalog, Fields
-from relgate.model import Add, Create, Ident, Linkage, Op, Path, Remove, Replace, SetOne, Update, Upsert
+from relgate.dialects.wire import unaddressable
+from relgate.model import Add, Create, Ident, Linkage, Op, Path, Problem, ProblemError, Remove, Replace, SetOne, Update, Upsert
 from relgate.schema import ValueProblem, coerce_attribute, parse_id
 
 DELETE_FLAG = "__delete__"
@@ -41,11 +42,30 @@ DELETE_FLAG = "__delete__"
 class Body:
     """Builds the ops of one request body; new nested objects get lids ``n0``, ``n1``, ..."""
 
-    def __init__(self, catalog: Catalog, *, creating: bool) -> None:
+    def __init__(self, catalog: Catalog, *, creating: bool, max_items: int = 1_000) -> None:
         self.catalog = catalog
         self.ops: list[Op] = []
         self._next = 0
         self.creating = creating
+        self.max_items = max_items
+        """``server.max_nested_items``: related objects (nested, added, removed) one body may hold."""
+        self._items = 0
+
+    def _count(self, at: Path) -> None:
+        """One more related object; past the limit the body is refused (413) before any op runs."""
+        self._items += 1
+        if self._items > self.max_items:
+            raise ProblemError(
+                Problem(
+                    413,
+                    "too-much-work",
+                    "Payload Too Large",
+                    f"{field_path(at)}: one request takes at most {self.max_items} nested objects (server.max_nested_items); "
+                    "split it into several requests",
+                    at=at,
+                    meta={SAID: True},
+                )
+            )
 
     def lid(self) -> str:
         lid = f"n{self._next}"
@@ -124,6 +144,7 @@ class Body:
         return ops
 
     def _remove(self, target: Fields, ref: Ident, name: str, item: Any, at: Path) -> Remove:
+        self._count(at)
         where = field_path(at)
         if not isinstance(item, dict):
             raise bad(f"{where}: a remove item must be an object", at=at)
@@ -151,6 +172,7 @@ class Body:
 
     def _nested(self, fields: Fields, value: Any, at: Path) -> Ident:
         """A related object of a body -> its Ident, after the ops that create or update it."""
+        self._count(at)
         where = field_path(at)
         if not isinstance(value, dict):
             raise bad(f"{where}: a related {fields.name} must be given as an object, not {type(value).__name__}", at=at)
@@ -222,6 +244,9 @@ class Body:
         canonical = None if isinstance(value, bool) or not isinstance(value, (int, str)) else parse_id(style, str(value))
         if canonical is None:
             raise bad(f"{field_path(at)}: {value!r} is not a valid {style} id for {fields.name}", at=at)
+        reason = unaddressable(canonical)
+        if reason is not None:
+            raise bad(f"{field_path(at)}: {reason}", at=at)
         return canonical
 
     def _fk(self, fields: Fields, column: str, value: Any, at: Path) -> Ident | None:

@@ -86,6 +86,7 @@ class LegacyServer:
         self.schema = schema
         self.route = route
         self.max_depth = server_config.max_json_depth
+        self.max_nested_items = server_config.max_nested_items
         self.catalog = Catalog(schema)
         self.settings = read_settings(
             route.options,
@@ -178,12 +179,12 @@ class LegacyServer:
         return data
 
     def _create(self, fields: Fields, body: dict[str, Any]) -> list[Op]:
-        b = Body(self.catalog, creating=True)
+        b = Body(self.catalog, creating=True, max_items=self.max_nested_items)
         ref = b.create(fields, body)
         return [*b.ops, Get(ref, self.includes[fields.rtype.name])]
 
     def _update(self, fields: Fields, instid: str | None, body: dict[str, Any]) -> list[Op]:
-        b = Body(self.catalog, creating=False)
+        b = Body(self.catalog, creating=False, max_items=self.max_nested_items)
         ref = self._ref(fields, instid)
         b.update(fields, ref, body)
         return [*b.ops, Get(ref, self.includes[fields.rtype.name])]

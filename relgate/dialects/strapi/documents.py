@@ -17,7 +17,7 @@ entries carry only the schema's attributes.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +122,36 @@ class Renderer:
             return head
         head.update(body)
         return head
+
+    def populated(self, items: Sequence[Resource], view: View, lookup: Mapping[tuple[str, str], Resource], limit: int) -> int:
+        """How many populated entries rendering ``items`` in ``view`` would write, counted without
+        building them (a resource reached along several paths is rendered, and counted, at each);
+        the count stops once past ``limit``."""
+        memo: dict[tuple[str, str, int], int] = {}
+
+        def count(res: Resource, v: View) -> int:
+            key = (res.type, res.id, id(v))
+            if key in memo:
+                return memo[key]
+            total = 0
+            for name, sub in v.populate.items():
+                linkage = res.relationships.get(name)
+                members = linkage if isinstance(linkage, tuple) else ((linkage,) if isinstance(linkage, Ident) else ())
+                for ident in members:
+                    total += 1 + count(self._member(ident, lookup), sub)
+                    if total > limit:
+                        break
+                if total > limit:
+                    break
+            memo[key] = total
+            return total
+
+        total = 0
+        for item in items:
+            total += count(item, view)
+            if total > limit:
+                break
+        return total
 
     @staticmethod
     def _member(ident: Ident, lookup: Mapping[tuple[str, str], Resource]) -> Resource:

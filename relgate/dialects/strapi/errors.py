@@ -68,6 +68,16 @@ def yup_error(errors: list[tuple[list[str | int], str]]) -> ProblemError:
     return validation(message, {"errors": items})
 
 
+def too_many_entries(limit: int) -> ProblemError:
+    """A read whose ``populate`` would render more entries than ``server.max_populated_entries``."""
+    return validation(
+        f"Invalid populate: the response would hold more than {limit} populated entries (server.max_populated_entries); "
+        "populate fewer relations or ask for a smaller page",
+        {"key": "populate", "path": "populate"},
+        code="too-much-work",
+    )
+
+
 def pagination_error(message: str) -> ProblemError:
     return strapi_error(400, "PaginationError", message, code="bad-parameter")
 

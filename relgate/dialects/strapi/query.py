@@ -74,6 +74,15 @@ class View:
     sort: tuple[SortKey, ...] = ()
     """Order of a populated to-many's entries (``populate[x][sort]``); empty: relationship order."""
 
+    def deepest(self) -> tuple[str, ...]:
+        """The longest chain of populated relations (``()`` when nothing is populated)."""
+        best: tuple[str, ...] = ()
+        for name, sub in self.populate.items():
+            chain = (name, *sub.deepest())
+            if len(chain) > len(best):
+                best = chain
+        return best
+
     def paths(self, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
         out: list[tuple[str, ...]] = []
         for name, sub in self.populate.items():
@@ -95,9 +104,20 @@ class Paging:
 class QueryParser:
     """Compiled once per front door: the schema, documentIds and the route's paging limits."""
 
-    def __init__(self, schema: Schema, ids: DocumentIds, *, default_limit: int, max_limit: int | None, with_count: bool) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        ids: DocumentIds,
+        *,
+        default_limit: int,
+        max_limit: int | None,
+        with_count: bool,
+        max_populate_depth: int = 3,
+    ) -> None:
         self.schema = schema
         self.ids = ids
+        self.max_populate_depth = max_populate_depth
+        """``server.max_populate_depth``: deeper ``populate`` is a 400 before anything is read."""
         self.default_limit = default_limit
         self.max_limit = max_limit
         self.with_count = with_count
@@ -127,7 +147,19 @@ class QueryParser:
 
     def view(self, params: Mapping[str, Any], rtype: ResourceType) -> View:
         fields = self.fields(params.get("fields"), rtype, "fields")
-        return View(rtype, fields, self.populate(params.get("populate"), rtype, ""))
+        view = View(rtype, fields, self.populate(params.get("populate"), rtype, ""))
+        chain = view.deepest()
+        limit = self.max_populate_depth
+        if len(chain) > limit:
+            # Each level multiplies the entries of the response: refused before the store is asked.
+            path = ".".join(chain[: limit + 1])
+            raise validation(
+                f"Invalid populate: {path} nests {len(chain)} relations deep; this API populates at most {limit} levels "
+                "(server.max_populate_depth)",
+                {"key": chain[limit], "path": f"populate.{path}"},
+                code="too-much-work",
+            )
+        return view
 
     # --- fields, populate ------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from relgate.dialects import Intent
 from relgate.dialects.strapi import qs
 from relgate.dialects.strapi.docids import DocumentIds
 from relgate.dialects.strapi.documents import Format, Renderer, read_data
-from relgate.dialects.strapi.errors import JSON_HEADERS, RelationFacts, envelope_for, not_found, response, validation
+from relgate.dialects.strapi.errors import JSON_HEADERS, RelationFacts, envelope_for, not_found, response, too_many_entries, validation
 from relgate.dialects.strapi.query import Paging, QueryParser, View
 from relgate.dialects.strapi.relations import RelationParser, exists
 from relgate.dialects.strapi.routes import route
@@ -86,7 +86,15 @@ class StrapiServer:
         self.max_depth = server_config.max_json_depth
         self.types = schema.accepted_for("strapi")
         self.ids = DocumentIds(schema.types)
-        self.queries = QueryParser(schema, self.ids, default_limit=default_limit, max_limit=max_limit, with_count=with_count)
+        self.queries = QueryParser(
+            schema,
+            self.ids,
+            default_limit=default_limit,
+            max_limit=max_limit,
+            with_count=with_count,
+            max_populate_depth=server_config.max_populate_depth,
+        )
+        self.max_populated = server_config.max_populated_entries
         self.relations = RelationParser(schema, self.ids)
         self.renderer = Renderer(schema, self.ids)
         self.uids = {t.name: _uid(t.name_in("strapi")) for t in schema.types.values()}
@@ -165,6 +173,12 @@ class StrapiServer:
         if plan.action == "delete" and not self.v4_route:
             return HttpResponse(204)
         result = outcome.results[plan.result]
+        if plan.action in ("find", "findOne") and plan.view.populate and isinstance(result, (ResourceList, One)):
+            # The store reads each resource once; rendering repeats it at every path: count first.
+            items = result.items if isinstance(result, ResourceList) else ((result.item,) if result.item is not None else ())
+            lookup = _lookup(items, result.included)
+            if self.renderer.populated(items, plan.view, lookup, self.max_populated) > self.max_populated:
+                return self.render_error(too_many_entries(self.max_populated), None)
         if isinstance(result, ResourceList):
             lookup = _lookup(result.items, result.included)
             data: Any = [self.renderer.entry(r, plan.view, lookup, plan.fmt) for r in result.items]
