@@ -146,6 +146,7 @@ def ng_rows(work: Path, n: int, k: int) -> None:
     from tests.backends.python_backends import serve as serve_backend
 
     try:
+        (work / "ng").mkdir()
         with serve_backend("ng", work / "ng", threads=4, workers=1) as ng:
             ng.seed_example()
             (work / "ngproxy.toml").write_text(f"""
@@ -174,7 +175,7 @@ target = "ng"
                 ng_rel = b'{"data":[{"type":"article","id":"1"}]}'
                 rel = b'{"data":[{"type":"articles","id":"1"}]}'
                 row("translated relationship POST (idempotent add)",
-                    asyncio.run(load(ng.url + "/person/1/relationships/articles", "POST", n, k, ng_rel, {"content-type": J})),
+                    asyncio.run(load(ng.url + "/person/1/relationships/articles", "POST", n, k, ng_rel, {"content-type": J, "accept": J})),
                     asyncio.run(load(purl + "/tr/people/1/relationships/articles", "POST", n, k, rel, {"content-type": J})))  # fmt: skip
             finally:
                 proxy.send_signal(signal.SIGINT)
