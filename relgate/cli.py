@@ -6,47 +6,46 @@ import argparse
 import dataclasses
 import socket
 import sys
-from pathlib import Path
 
-from relgate.config import Config, ConfigError, load
+from relgate.config import Config, ConfigError, store_url_problem
+from relgate.configfile import NoConfigError, config_path, error_lines, load_checked
+from relgate.startup import StartupError, open_store_once
 from relgate.store import normalize_url
 
-EXAMPLE_NAME = "gateway.example.toml"
 
-
-def default_config_path() -> Path:
-    """``./gateway.toml``, else ``./gateway.example.toml``, else the example beside the package."""
-    for candidate in (Path("gateway.toml"), Path(EXAMPLE_NAME), Path(__file__).resolve().parent.parent / EXAMPLE_NAME):
-        if candidate.is_file():
-            return candidate
-    raise SystemExit(f"relgate: no configuration found (looked for ./gateway.toml and ./{EXAMPLE_NAME}); pass --config FILE")
+def _fail(line: str, code: int = 2) -> SystemExit:
+    print(line, file=sys.stderr, flush=True)
+    return SystemExit(code)
 
 
 def _load(path: str | None) -> Config:
-    config_path = Path(path) if path else default_config_path()
+    """The checked configuration, or every error one per line and exit 2 (as ``check`` prints them)."""
     try:
-        return load(config_path)
+        found = config_path(path)
+    except NoConfigError as exc:
+        raise _fail(f"relgate: {exc}") from None
+    try:
+        return load_checked(found)
     except ConfigError as exc:
-        print(f"relgate: {config_path} has {len(exc.errors)} error(s):", file=sys.stderr)
-        for e in exc.errors:
-            print(f"  {e}", file=sys.stderr)
+        print("\n".join(error_lines(found, exc)), file=sys.stderr, flush=True)
         raise SystemExit(2) from None
 
 
 def check(args: argparse.Namespace) -> int:
-    config_path = Path(args.config) if args.config else default_config_path()
+    """Every check ``serve`` makes before it opens the store (dialect options included)."""
     try:
-        config = load(config_path)
-        from relgate.targets.registry import backend_targets
-
-        backend_targets(config)  # the client halves check their backend's options (no I/O)
+        found = config_path(args.config)
+    except NoConfigError as exc:
+        print(f"relgate: {exc}", file=sys.stderr)
+        return 1
+    try:
+        config = load_checked(found)
     except ConfigError as exc:
-        for e in exc.errors:
-            print(f"{config_path}: {e}", file=sys.stderr)
-        print(f"{len(exc.errors)} error(s)", file=sys.stderr)
+        print("\n".join(error_lines(found, exc)), file=sys.stderr)
+        print(f"relgate: {found}: {len(exc.errors)} error(s)", file=sys.stderr)
         return 1
     backends = f", {len(config.backends)} backends" if config.backends else ""
-    print(f"{config_path}: OK — {len(config.schema.types)} types, {len(config.routes)} front doors{backends}")
+    print(f"{found}: OK — {len(config.schema.types)} types, {len(config.routes)} front doors{backends}")
     return 0
 
 
@@ -57,6 +56,9 @@ def serve(args: argparse.Namespace) -> int:
 
     config = _load(args.config)
     if args.store:
+        problem = store_url_problem(args.store)
+        if problem:
+            raise _fail(f"relgate: --store: {problem}")
         config = dataclasses.replace(config, store_url=normalize_url(args.store))
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
@@ -71,6 +73,12 @@ def serve(args: argparse.Namespace) -> int:
         print(f"relgate: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
     port = sock.getsockname()[1]
+    try:  # before anything says "listening": a store that cannot be opened is one line, exit 1
+        if any(route.target == "store" for route in config.routes):  # (a store no route uses is never opened)
+            open_store_once(config.store_url, config.schema)
+    except StartupError as exc:
+        sock.close()
+        raise _fail(f"relgate: {exc}", 1) from None
     app = Gateway(config)
     shown = f"[{host}]" if ":" in host else host
     serving = ", ".join(f"store {app.store.url}" if n == "store" else f"backend {n} {config.backends[n].url}" for n in app.targets)
@@ -80,20 +88,20 @@ def serve(args: argparse.Namespace) -> int:
         print(f"  {route.prefix:<16} {route.dialect:<16} -> {target}", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level=args.log_level, access_log=args.log_level == "debug"))
     server.run(sockets=[sock])
-    return 0
+    return 0 if server.started else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="relgate", description="A gateway between the relationship dialects of REST APIs.")
     sub = parser.add_subparsers(dest="command")
     p_serve = sub.add_parser("serve", help="serve the configured front doors (the default command)")
-    p_serve.add_argument("--config", help="configuration file (default: ./gateway.toml, else the example)")
+    p_serve.add_argument("--config", help="configuration file (default: $RELGATE_CONFIG, ./gateway.toml, else the example)")
     p_serve.add_argument("--host", help="address to bind (default: server.host, 127.0.0.1)")
     p_serve.add_argument("--port", type=int, help="port (default: server.port, 8080; 0 picks a free one)")
     p_serve.add_argument("--store", help="store URL: sqlite:///path or postgresql://… (overrides store.url)")
     p_serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p_check = sub.add_parser("check", help="check a configuration and report every error with its key path")
-    p_check.add_argument("--config", help="configuration file (default: ./gateway.toml, else the example)")
+    p_check.add_argument("--config", help="configuration file (default: $RELGATE_CONFIG, ./gateway.toml, else the example)")
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["serve", *(argv or sys.argv[1:])])

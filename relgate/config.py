@@ -8,6 +8,7 @@ depends on how relationships pair up with their inverses.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from relgate.envsubst import substitute
 from relgate.schema import (
     ATTRIBUTE_KINDS,
     ID_STYLES,
@@ -25,6 +27,7 @@ from relgate.schema import (
     Schema,
     Storage,
 )
+from relgate.suggest import did_you_mean
 
 DEFAULT_STORE_URL = "sqlite+aiosqlite:///relgate.db"
 RELATIONSHIP_POLICIES: Mapping[str, type] = {
@@ -125,16 +128,47 @@ class ConfigError(Exception):
         self.errors = errors
 
 
-def load(path: str | Path) -> Config:
+class RouteOptionsError(ConfigError, ValueError):
+    """A dialect's refusal of its front door's settings, each error keyed from the route table.
+
+    Dialects raise it while building their server half (``options.max_limit: must be …``);
+    the configuration check prefixes the route's own key (``routes[2].options.max_limit: …``),
+    so ``relgate check`` reports what ``relgate serve`` would refuse.
+    """
+
+
+def store_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a store URL, or None (sqlite/postgresql over the async drivers only)."""
+    import sqlalchemy as sa
+
+    from relgate.store import normalize_url
+
+    try:
+        parsed = sa.make_url(normalize_url(url))
+    except sa.exc.ArgumentError:
+        return f"{url!r} is not a database URL; use sqlite:///path or postgresql://user@host/db"
+    known = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if known.get(backend) != driver:
+        return f"unsupported store URL scheme {parsed.drivername!r}{did_you_mean(backend, known)}; use sqlite:///path or postgresql://user@host/db"
+    return None
+
+
+def load(path: str | Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read, substitute ``${VAR}`` references (from ``environ``, default the process's) and check a file."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
+        raise ConfigError([f"cannot read: {exc.strerror or exc}"]) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from exc
+        raise ConfigError([f"not valid TOML: {exc}"]) from exc
+    problems: list[str] = []
+    data = substitute(data, os.environ if environ is None else environ, lambda key, message: problems.append(f"{key}: {message}"))
+    if problems:  # checked alone: an unsubstituted value would only cause follow-on errors
+        raise ConfigError(problems)
     return from_dict(data, source=str(path))
 
 
@@ -150,6 +184,10 @@ def from_dict(data: Mapping[str, Any], *, source: str = "") -> Config:
 class _Checker:
     def __init__(self) -> None:
         self.errors: list[str] = []
+        self._route_key: dict[str, str] = {}
+        """A route's key (``routes[2]``) by its prefix."""
+        self._broken: set[tuple[str, str]] = set()
+        """Relationships whose declaration was refused: references to them are not reported again."""
 
     def error(self, key: str, message: str) -> None:
         self.errors.append(f"{key}: {message}")
@@ -165,7 +203,8 @@ class _Checker:
     def unknown(self, table: Mapping[str, Any], key: str, allowed: set[str]) -> None:
         for name in table:
             if name not in allowed:
-                self.error(f"{key}.{name}" if key else name, f"unknown key (expected one of {', '.join(sorted(allowed))})")
+                expected = ", ".join(sorted(allowed))
+                self.error(f"{key}.{name}" if key else name, f"unknown key{did_you_mean(name, allowed)} (expected one of {expected})")
 
     def typed(self, table: Mapping[str, Any], name: str, key: str, kind: type | tuple[type, ...], default: Any) -> Any:
         if name not in table:
@@ -186,10 +225,15 @@ class _Checker:
         store = self.table(data.get("store"), "store")
         self.unknown(store, "store", {"url"})
         store_url = self.typed(store, "url", "store", str, DEFAULT_STORE_URL)
+        url_problem = store_url_problem(store_url)
+        if url_problem:
+            self.error("store.url", url_problem)
         types = self.types(self.table(data.get("types"), "types"))
         schema = Schema(types)
         backends = self.backends(self.table(data.get("backends"), "backends"), schema)
         routes = self.routes(data.get("routes"), schema, backends)
+        if not self.errors:  # a dialect sees only a schema and routes without errors (no follow-on errors)
+            self.front_doors(routes, schema, server)
         if self.errors:
             return None
         return Config(server=server, store_url=store_url, routes=routes, schema=schema, source=source, backends=backends)
@@ -207,7 +251,8 @@ class _Checker:
             self.unknown(b, key, {"dialect", "url", "timeout", "headers", "options", "policies"})
             dialect = self.typed(b, "dialect", key, str, "")
             if dialect not in DIALECTS:
-                self.error(f"{key}.dialect", f"unknown dialect {dialect!r} (known: {', '.join(sorted(DIALECTS))})")
+                known = ", ".join(sorted(DIALECTS))
+                self.error(f"{key}.dialect", f"unknown dialect {dialect!r}{did_you_mean(dialect, DIALECTS)} (known: {known})")
             url = self.typed(b, "url", key, str, "")
             problem = _url_problem(url)
             if problem:
@@ -233,8 +278,11 @@ class _Checker:
             pkey = f"{key}.{name}"
             type_name, _, rel_name = name.partition(".")
             rtype = schema.types.get(type_name)
+            if (type_name, rel_name) in self._broken:
+                continue  # its declaration is already reported
             if rtype is None or rel_name not in rtype.relationships:
-                self.error(pkey, "must name a relationship as 'type.relationship'")
+                names = [f"{t.name}.{r}" for t in schema.types.values() for r in t.relationships]
+                self.error(pkey, f"must name a relationship as 'type.relationship'{did_you_mean(name, names)}")
                 continue
             policies[(type_name, rel_name)] = self.policies(self.table(pol, pkey), pkey)
         return policies
@@ -280,7 +328,8 @@ class _Checker:
             seen.add(prefix)
             dialect = self.typed(t, "dialect", key, str, "")
             if dialect not in DIALECTS:
-                self.error(f"{key}.dialect", f"unknown dialect {dialect!r} (known: {', '.join(sorted(DIALECTS))})")
+                known = ", ".join(sorted(DIALECTS))
+                self.error(f"{key}.dialect", f"unknown dialect {dialect!r}{did_you_mean(dialect, DIALECTS)} (known: {known})")
             target = self.typed(t, "target", key, str, "store")
             if target != "store" and target not in backends:
                 known = ", ".join(["store", *sorted(backends)])
@@ -288,9 +337,23 @@ class _Checker:
             options = dict(self.table(t.get("options"), f"{key}.options"))
             policies = self.route_policies(t.get("policies"), f"{key}.policies", schema)
             routes.append(Route(prefix=prefix, dialect=dialect, target=target, options=options, policies=policies))
+            self._route_key[prefix] = key
         # Longest prefix first, so /strapi/api wins over /strapi.
         routes.sort(key=lambda r: len(r.prefix), reverse=True)
         return tuple(routes)
+
+    def front_doors(self, routes: tuple[Route, ...], schema: Schema, server: ServerConfig) -> None:
+        """Build every route's dialect server half, as ``serve`` does, and report what it refuses."""
+        from relgate.dialects import server_factory
+
+        for route in routes:
+            key = self._route_key[route.prefix]
+            try:
+                server_factory(route.dialect)(schema, route, server)
+            except ConfigError as exc:
+                self.errors.extend(f"{key}.{e}" for e in exc.errors)
+            except ValueError as exc:
+                self.error(key, str(exc))
 
     def policies(self, t: Mapping[str, Any], key: str) -> Mapping[str, Any]:
         self.unknown(t, key, set(RELATIONSHIP_POLICIES))
@@ -306,10 +369,16 @@ class _Checker:
             self.unknown(tt, key, {"id", "names", "aliases", "attributes", "relationships"})
             id_style = self.typed(tt, "id", key, str, "integer")
             if id_style not in ID_STYLES:
-                self.error(f"{key}.id", f"must be one of {', '.join(ID_STYLES)}")
-            names = {k: v for k, v in self.table(tt.get("names"), f"{key}.names").items() if self._str(v, f"{key}.names.{k}")}
+                self.error(f"{key}.id", f"must be one of {', '.join(ID_STYLES)}{did_you_mean(id_style, ID_STYLES)}")
+            names = {
+                k: v
+                for k, v in self.table(tt.get("names"), f"{key}.names").items()
+                if self._dialect_key(k, f"{key}.names") and self._str(v, f"{key}.names.{k}")
+            }
             aliases: dict[str, tuple[str, ...]] = {}
             for d, lst in self.table(tt.get("aliases"), f"{key}.aliases").items():
+                if not self._dialect_key(d, f"{key}.aliases", every=True):
+                    continue
                 if isinstance(lst, str):
                     lst = [lst]
                 if not isinstance(lst, list) or not all(isinstance(x, str) for x in lst):
@@ -341,6 +410,17 @@ class _Checker:
             for name, d in declared.items()
         }
 
+    def _dialect_key(self, name: str, key: str, *, every: bool = False) -> bool:
+        """Whether ``name`` is a dialect (or ``"*"``, every dialect, where ``every``), else an error."""
+        from relgate.dialects import DIALECTS
+
+        known = {*DIALECTS, "*"} if every else set(DIALECTS)
+        if name in known:
+            return True
+        label = ", ".join(sorted(known))
+        self.error(f"{key}.{name}", f"unknown dialect {name!r}{did_you_mean(name, DIALECTS)} (known: {label})")
+        return False
+
     def _str(self, v: Any, key: str) -> bool:
         if not isinstance(v, str):
             self.error(key, "must be a string")
@@ -357,7 +437,7 @@ class _Checker:
         self.unknown(t, key, {"type", "unique", "nullable"})
         kind = self.typed(t, "type", key, str, "string")
         if kind not in ATTRIBUTE_KINDS:
-            self.error(f"{key}.type", f"must be one of {', '.join(ATTRIBUTE_KINDS)}")
+            self.error(f"{key}.type", f"must be one of {', '.join(ATTRIBUTE_KINDS)}{did_you_mean(kind, ATTRIBUTE_KINDS)}")
             return None
         return Attribute(
             name=name,
@@ -374,12 +454,17 @@ class _Checker:
                 key = f"types.{owner}.relationships.{rname}"
                 if rname in d["attributes"] or rname in ("id", "type", "lid"):
                     self.error(key, "a relationship cannot share its name with an attribute, 'id' or 'type'")
+                    self._broken.add((owner, rname))
                     continue
                 t = self.table(rraw, key)
                 self.unknown(t, key, {"type", "many", "inverse", "ordered", "policies"})
                 target = self.typed(t, "type", key, str, "")
                 if target not in declared:
-                    self.error(f"{key}.type", f"unknown type {target!r}")
+                    if "type" in t and isinstance(t["type"], str):  # (a missing or mistyped one is reported above)
+                        self.error(f"{key}.type", f"unknown type {target!r}{did_you_mean(target, declared)}")
+                    elif "type" not in t:
+                        self.error(f"{key}.type", "required: the type of the related resources")
+                    self._broken.add((owner, rname))
                     continue
                 many = self.typed(t, "many", key, bool, False)
                 ordered = self.typed(t, "ordered", key, bool, False)
@@ -396,11 +481,16 @@ class _Checker:
         # Inverses must point back at each other (an inverse may be declared on one side only).
         inverse_of: dict[tuple[str, str], tuple[str, str]] = {}
         for (owner, rname), r in raw.items():
-            if r["inverse"] is None:
-                continue
             other = (r["target"], r["inverse"])
-            if other not in raw:
-                self.error(f"{r['key']}.inverse", f"type {r['target']!r} has no relationship {r['inverse']!r}")
+            if r["inverse"] is None or other in raw or other in self._broken:
+                continue  # (a broken other side is already reported)
+            others = [name for (o, name) in raw if o == r["target"]]
+            hint = did_you_mean(r["inverse"], others)
+            self.error(f"{r['key']}.inverse", f"type {r['target']!r} has no relationship {r['inverse']!r}{hint}")
+            self._broken.add((owner, rname))
+        for (owner, rname), r in raw.items():
+            other = (r["target"], r["inverse"])
+            if r["inverse"] is None or (owner, rname) in self._broken or other in self._broken:
                 continue
             o = raw[other]
             if o["target"] != owner or (o["inverse"] is not None and o["inverse"] != rname) or other == (owner, rname):

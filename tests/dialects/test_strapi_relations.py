@@ -237,10 +237,11 @@ def test_routing_errors(server: StrapiServer) -> None:
 
 def test_route_options_are_checked(example_config: Config) -> None:
     for options, message in [
-        ({"response_format": "v3"}, "response_format must be 'v5' or 'v4'"),
-        ({"default_limit": 0}, "must be positive integers"),
-        ({"with_count": "yes"}, "with_count must be a boolean"),
-        ({"colour": "blue"}, "unknown option"),
+        ({"response_format": "v3"}, "options.response_format: must be 'v5' or 'v4'"),
+        ({"default_limit": 0}, "options.default_limit: must be a positive integer"),
+        ({"with_count": "yes"}, "options.with_count: must be a boolean"),
+        ({"colour": "blue"}, "options.colour: unknown option"),
+        ({"max_limt": 5}, r"options.max_limt: unknown option \(did you mean 'max_limit'\?\)"),
     ]:
         with pytest.raises(ValueError, match=message):
             StrapiServer(example_config.schema, Route("/s", "strapi", options=options), ServerConfig())

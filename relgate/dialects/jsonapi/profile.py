@@ -17,7 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from relgate.config import RouteOptionsError
 from relgate.model import Problem
+from relgate.suggest import did_you_mean
 
 ATOMIC_EXT = "https://jsonapi.org/ext/atomic"
 """The Atomic Operations extension URI (namespace ``atomic``)."""
@@ -103,24 +105,31 @@ class JsonApiProfile:
     """Free-form settings for subclasses of the server (not read by the base codec)."""
 
     def with_options(self, options: Mapping[str, Any]) -> JsonApiProfile:
-        """This profile with a route's ``options`` applied; unknown or mistyped keys raise ValueError."""
+        """This profile with a route's ``options`` applied.
+
+        Unknown, mistyped or inconsistent options raise :class:`RouteOptionsError` listing each
+        one under its key (``options.update_status: …``).
+        """
         changes: dict[str, Any] = {}
+        problems: list[str] = []
         simple = {f.name: f for f in dataclasses.fields(self) if f.name in _OPTION_FIELDS}
         for key, value in options.items():
             if key not in simple:
-                raise ValueError(f"unknown option {key!r} for a JSON:API front door (known: {', '.join(sorted(simple))})")
+                known = ", ".join(sorted(simple))
+                problems.append(f"options.{key}: unknown option{did_you_mean(key, simple)} for a JSON:API front door (known: {known})")
+                continue
             current = getattr(self, key)
-            if isinstance(current, tuple):
+            if isinstance(current, tuple | frozenset):
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise ValueError(f"option {key!r} must be an array of strings")
-                value = tuple(value)
-            elif isinstance(current, frozenset):
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise ValueError(f"option {key!r} must be an array of strings")
-                value = frozenset(value)
+                    problems.append(f"options.{key}: must be an array of strings")
+                    continue
+                value = type(current)(value)
             elif type(value) is not type(current):
-                raise ValueError(f"option {key!r} must be {type(current).__name__}, got {type(value).__name__}")
+                problems.append(f"options.{key}: must be {type(current).__name__}, got {type(value).__name__}")
+                continue
             changes[key] = value
+        if problems:
+            raise RouteOptionsError(problems)
         if not changes:
             return self
         profile = dataclasses.replace(self, **changes)
@@ -128,21 +137,29 @@ class JsonApiProfile:
         return profile
 
     def check(self) -> None:
-        """Reject inconsistent settings (raises ValueError)."""
+        """Reject inconsistent settings (raises :class:`RouteOptionsError`, keyed by option)."""
+        problems = [f"options.{name}: {message}" for name, message in self._problems()]
+        if problems:
+            raise RouteOptionsError(problems)
+
+    def _problems(self) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
         if self.media_type_params not in ("ext-profile", "none", "any"):
-            raise ValueError("media_type_params must be 'ext-profile', 'none' or 'any'")
+            out.append(("media_type_params", "must be 'ext-profile', 'none' or 'any'"))
         if self.to_one_add_remove_status not in (400, 403, 405):
-            raise ValueError("to_one_add_remove_status must be 400, 403 or 405")
+            out.append(("to_one_add_remove_status", "must be 400, 403 or 405"))
         if self.malformed_linkage_id_status not in (400, 404):
-            raise ValueError("malformed_linkage_id_status must be 400 or 404")
-        if self.update_status not in (200, 204) or self.relationship_update_status not in (200, 204):
-            raise ValueError("update_status and relationship_update_status must be 200 or 204")
+            out.append(("malformed_linkage_id_status", "must be 400 or 404"))
+        for name in ("update_status", "relationship_update_status"):
+            if getattr(self, name) not in (200, 204):
+                out.append((name, "must be 200 or 204"))
         if self.duplicate_linkage not in ("reject", "collapse"):
-            raise ValueError("duplicate_linkage must be 'reject' or 'collapse'")
+            out.append(("duplicate_linkage", "must be 'reject' or 'collapse'"))
         if not self.relationship_segments:
-            raise ValueError("relationship_segments needs at least one segment")
+            out.append(("relationship_segments", "needs at least one segment"))
         if not self.operations_path.startswith("/") or self.operations_path.count("/") != 1:
-            raise ValueError("operations_path must be one path segment such as '/operations'")
+            out.append(("operations_path", "must be one path segment such as '/operations'"))
+        return out
 
 
 _OPTION_FIELDS = frozenset(

@@ -26,6 +26,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from relgate.config import RouteOptionsError
 from relgate.dialects.jsonapi import JsonApiProfile
 from relgate.model import Problem
 from relgate.schema import ID_STYLES
@@ -106,7 +107,7 @@ Per relationship, the route's ``policies`` table decides: ``allow_replace`` is
 def profile_for(options: Mapping[str, Any]) -> tuple[JsonApiProfile, dict[str, Any]]:
     """The profile with the original-name options applied, and the options left for the codec.
 
-    Raises ValueError for a non-boolean original option (the rest are checked by
+    Raises :class:`RouteOptionsError` for a non-boolean original option (the rest are checked by
     :meth:`JsonApiProfile.with_options`).
     """
     profile = RESTLESS_1_0
@@ -117,6 +118,6 @@ def profile_for(options: Mapping[str, Any]) -> tuple[JsonApiProfile, dict[str, A
             rest[key] = value
             continue
         if not isinstance(value, bool):
-            raise ValueError(f"option {key!r} must be bool, got {type(value).__name__}")
+            raise RouteOptionsError([f"options.{key}: must be bool, got {type(value).__name__}"])
         profile = setter(profile, value)
     return profile, rest

@@ -25,7 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from relgate.config import ConfigError
+from relgate.config import RouteOptionsError
+from relgate.suggest import did_you_mean
 
 METHODS: frozenset[str] = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
 DEFAULT_RESULTS_PER_PAGE = 10
@@ -57,13 +58,13 @@ class Settings:
 
 
 def read_settings(options: Mapping[str, Any], *, prefix: str, collection_names: frozenset[str], max_page_size: int) -> Settings:
-    """Check a route's ``options`` table; every problem is reported with its key path."""
+    """Check a route's ``options`` table; every problem is reported with its key path (from the route)."""
     errors: list[str] = []
-    key = f"routes[prefix={prefix!r}].options"
+    key = "options"
     allowed = {"results_per_page", "max_results_per_page", "only_listed", "defaults", "collections"}
     for name in options:
         if name not in allowed:
-            errors.append(f"{key}.{name}: unknown key (expected one of {', '.join(sorted(allowed))})")
+            errors.append(f"{key}.{name}: unknown key{did_you_mean(name, allowed)} (expected one of {', '.join(sorted(allowed))})")
     rpp = _int(options, "results_per_page", DEFAULT_RESULTS_PER_PAGE, key, errors)
     max_rpp = _int(options, "max_results_per_page", max_page_size, key, errors)
     if max_rpp < 1:
@@ -81,11 +82,12 @@ def read_settings(options: Mapping[str, Any], *, prefix: str, collection_names: 
     for name, value in raw.items():
         ckey = f"{key}.collections.{name}"
         if name not in collection_names:
-            errors.append(f"{ckey}: no type is called {name!r} in this dialect (known: {', '.join(sorted(collection_names))})")
+            hint = did_you_mean(name, collection_names)
+            errors.append(f"{ckey}: no type is called {name!r} in this dialect{hint} (known: {', '.join(sorted(collection_names))})")
             continue
         collections[name] = _collection(value, ckey, defaults, errors)
     if errors:
-        raise ConfigError(errors)
+        raise RouteOptionsError(errors)
     return Settings(rpp, max_rpp, only_listed, defaults, collections)
 
 
@@ -104,7 +106,8 @@ def _collection(value: Any, key: str, base: CollectionSettings, errors: list[str
     flags = {"allow_patch_many", "allow_delete_many", "allow_functions"}
     for name in value:
         if name not in flags | {"methods"}:
-            errors.append(f"{key}.{name}: unknown key (expected one of {', '.join(sorted(flags | {'methods'}))})")
+            keys = flags | {"methods"}
+            errors.append(f"{key}.{name}: unknown key{did_you_mean(name, keys)} (expected one of {', '.join(sorted(keys))})")
     methods = base.methods
     if "methods" in value:
         raw = value["methods"]

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from relgate.config import Route, ServerConfig
+from relgate.config import Route, RouteOptionsError, ServerConfig
 from relgate.dialects import Intent
 from relgate.dialects.strapi import qs
 from relgate.dialects.strapi.docids import DocumentIds
@@ -45,6 +45,7 @@ from relgate.model import (
     Update,
 )
 from relgate.schema import ResourceType, Schema, parse_id
+from relgate.suggest import did_you_mean
 
 NEW = "strapi-new"
 """The lid of the document a POST creates."""
@@ -66,21 +67,23 @@ class Plan:
 class StrapiServer:
     def __init__(self, schema: Schema, route_config: Route, server_config: ServerConfig) -> None:
         options = dict(route_config.options)
+        problems: list[str] = []
         fmt = options.pop("response_format", "v5")
         if fmt not in ("v5", "v4"):
-            raise ValueError(f"route {route_config.prefix}: options.response_format must be 'v5' or 'v4', not {fmt!r}")
+            problems.append(f"options.response_format: must be 'v5' or 'v4', not {fmt!r}")
         default_limit = options.pop("default_limit", 25)
         max_limit = options.pop("max_limit", server_config.max_page_size)
+        for name, limit in (("default_limit", default_limit), ("max_limit", max_limit)):
+            if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+                problems.append(f"options.{name}: must be a positive integer")
         with_count = options.pop("with_count", True)
-        if not isinstance(default_limit, int) or default_limit < 1 or not isinstance(max_limit, int) or max_limit < 1:
-            raise ValueError(f"route {route_config.prefix}: options.default_limit and max_limit must be positive integers")
         if not isinstance(with_count, bool):
-            raise ValueError(f"route {route_config.prefix}: options.with_count must be a boolean")
-        if options:
-            raise ValueError(
-                f"route {route_config.prefix}: unknown option(s) {', '.join(sorted(options))} "
-                "(known: response_format, default_limit, max_limit, with_count)"
-            )
+            problems.append("options.with_count: must be a boolean")
+        known = ("default_limit", "max_limit", "response_format", "with_count")
+        for name in sorted(options):
+            problems.append(f"options.{name}: unknown option{did_you_mean(name, known)} (known: {', '.join(known)})")
+        if problems:
+            raise RouteOptionsError(problems)
         self.schema = schema
         self.v4_route = fmt == "v4"
         self.max_depth = server_config.max_json_depth
