@@ -63,7 +63,8 @@ def test_installed_wheel_serves_from_an_empty_directory(wheel: Path, tmp_path: P
     py = env_dir / "bin" / "python"
     done = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    fresh_site = Path(subprocess.check_output([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    fresh_site = Path(subprocess.check_output([str(py), "-c", purelib], text=True).strip())
     (fresh_site / "relgate_test_dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
 
     empty = tmp_path / "empty"
