@@ -102,7 +102,17 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p_check = sub.add_parser("check", help="check a configuration and report every error with its key path")
     p_check.add_argument("--config", help="configuration file (default: $RELGATE_CONFIG, ./gateway.toml, else the example)")
+    p_init = sub.add_parser("init", help="write a starting configuration from a Strapi project or SQLAlchemy models")
+    source = p_init.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from-strapi", metavar="DIR", help="a Strapi project (reads src/api/*/content-types/*/schema.json)")
+    source.add_argument("--from-sqlalchemy", metavar="MODULE:BASE", help="SQLAlchemy models: a declarative base or a MetaData")
+    p_init.add_argument("-o", "--output", default="gateway.toml", help="file to write, - for standard output (default: gateway.toml)")
+    p_init.add_argument("--force", action="store_true", help="replace the output file if it exists")
     args = parser.parse_args(argv)
+    if args.command == "init":
+        from relgate.init import main as init
+
+        return init(args)
     if args.command is None:
         args = parser.parse_args(["serve", *(argv or sys.argv[1:])])
     if args.command == "check":

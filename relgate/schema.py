@@ -128,6 +128,19 @@ class Schema:
             self.accepted_for(d)
 
 
+def from_sqlalchemy(source: Any) -> dict[str, dict[str, Any]]:
+    """The ``types`` table of a configuration derived from SQLAlchemy models.
+
+    ``source`` is a declarative base, its registry, or a ``MetaData``: tables, columns and their
+    kinds, ``unique``/``nullable``, relationships with their cardinality and inverses.  Feed it to
+    :func:`relgate.config.from_dict` (``{"routes": …, "types": from_sqlalchemy(Base)}``) for a
+    checked :class:`Schema`; :mod:`relgate.schema_sqlalchemy` also says what it left out.
+    """
+    from relgate.schema_sqlalchemy import derive
+
+    return derive(source).types
+
+
 def is_text_field(schema: Schema, rtype: ResourceType, name: str) -> bool:
     """Whether a filterable field (``id``, an attribute, a to-one) is stored as text.
 
