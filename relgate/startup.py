@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 
 import sqlalchemy as sa
 
@@ -30,6 +31,14 @@ def open_store_once(url: str, schema: Schema, *, timeout: float = PROBE_TIMEOUT)
 
     store = Store.from_url(url, schema)
     shown = store.url
+    sa_url = store.engine.url
+    if sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:"):
+        # First with the stdlib driver: aiosqlite's worker thread, failing to open a file, may
+        # report to a loop that is already closed and print a traceback of its own.
+        try:
+            sqlite3.connect(sa_url.database).close()
+        except sqlite3.Error as exc:
+            raise StartupError(f"cannot open the store {shown}: {_sqlite_reason(str(exc), sa_url)}") from exc
 
     async def probe() -> None:
         try:
@@ -56,12 +65,16 @@ def reason(exc: BaseException, url: sa.URL, timeout: float = PROBE_TIMEOUT) -> s
         return f"connection refused by {where} (is PostgreSQL running there?)"
     if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None:
         text = _one_line(str(exc.orig))
-        if url.get_backend_name() == "sqlite" and "unable to open database file" in text:
-            return f"{text} {url.database!r} (does its directory exist, and may relgate write there?)"
-        return text
+        return _sqlite_reason(text, url) if url.get_backend_name() == "sqlite" else text
     if isinstance(exc, OSError):
         return _one_line(exc.strerror or str(exc))
     return _one_line(f"{type(exc).__name__}: {exc}")
+
+
+def _sqlite_reason(text: str, url: sa.URL) -> str:
+    if "unable to open database file" in text:
+        return f"{text} {url.database!r} (does its directory exist, and may relgate write there?)"
+    return _one_line(text)
 
 
 def _one_line(text: str) -> str:
