@@ -116,6 +116,10 @@ CASES: list[tuple[str, str, str]] = [
     ("unsupported scheme", edit('url = "sqlite+aiosqlite:///relgate.db"', 'url = "mysql://root@localhost/db"'),
      "store.url: unsupported store URL scheme 'mysql'"),
     ("toml syntax", BASE + "\n[server\n", "not valid TOML"),
+    ("backend option type", BASE + '\n[backends.crm]\ndialect = "jsonapi"\nurl = "http://127.0.0.1:9/api"\noptions = { lid = "yes" }\n',
+     "backends.crm.options.lid: must be bool, got str"),
+    ("backend dialect typo", BASE + '\n[backends.crm]\ndialect = "jsonap"\nurl = "http://127.0.0.1:9/api"\n',
+     "backends.crm.dialect: unknown dialect 'jsonap' (did you mean 'jsonapi'?)"),
 ]  # fmt: skip
 
 

@@ -27,6 +27,8 @@ def backend_targets(
     for name, backend in config.backends.items():
         try:
             client = client_factory(backend.dialect)(config.schema, backend)
+        except ConfigError as exc:  # errors keyed from the table (options.page: …)
+            raise ConfigError([f"backends.{name}.{e}" for e in exc.errors]) from None
         except ValueError as exc:  # a dialect that cannot be a backend, or an option it does not take
             raise ConfigError([f"backends.{name}: {exc}"]) from None
         out[name] = RemoteTarget(config.schema, backend, client, transport=transports.get(name), app=apps.get(name))
