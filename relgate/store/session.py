@@ -21,6 +21,17 @@ CHUNK = 900
 """Largest IN list sent in one statement (well under SQLite's bound-parameter limit)."""
 
 
+ADVANCE_SEQUENCE = sa.text(
+    "SELECT setval(s.seq, :value) FROM (SELECT pg_get_serial_sequence(:table, 'id')::regclass AS seq) AS s"
+    " WHERE :value > COALESCE(pg_sequence_last_value(s.seq), 0)"
+)
+"""Move an id sequence to ``value`` unless it is already there or beyond."""
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(values), size):
         yield values[i : i + size]
@@ -69,6 +80,15 @@ class Session:
                 )
             )
         return self.lids[key]
+
+    async def advance_sequence(self, rtype: ResourceType, db_id: Any) -> None:
+        """After an explicit integer id on PostgreSQL: move the id sequence past it.
+
+        Otherwise a later ordinary create draws that id from the sequence and fails on the
+        primary key.  ``setval`` is not transactional: a batch that rolls back leaves a gap.
+        """
+        if self.is_postgres and rtype.id_style == "integer":
+            await self.conn.execute(ADVANCE_SEQUENCE, {"table": quoted(rtype.name), "value": db_id})
 
     def resolve_db(self, ident: Ident) -> Any:
         return self.db_id(self.schema[ident.type], self.resolve(ident))

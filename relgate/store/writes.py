@@ -106,6 +106,8 @@ class Writer:
                 values[rel.storage.column] = await self._target_id(target) if target is not None else None
         result = await self.sess.conn.execute(sa.insert(table).values(values).returning(table.c.id))
         db_id = result.scalar_one()
+        if "id" in values:
+            await self.sess.advance_sequence(rtype, db_id)
         id_ = str(db_id)
         if op.ref is not None and op.ref.lid is not None:
             self.sess.bind_lid(rtype.name, op.ref.lid, id_, op.ref.at)
