@@ -35,16 +35,17 @@ from relgate.model import (
     Upsert,
 )
 from relgate.schema import Schema
-from relgate.store import errors
+from relgate.store import errors, migrate
 from relgate.store.engine import READ_ONLY, make_engine, normalize_url
 from relgate.store.filters import FilterCompiler
+from relgate.store.migrate import StoreSchemaError
 from relgate.store.reads import Reader
 from relgate.store.session import ADVANCE_SEQUENCE, Session, quoted
 from relgate.store.tables import Tables, build_tables
 from relgate.store.writes import Writer
 from relgate.targets import NO_CALL, Call
 
-__all__ = ["Store", "normalize_url"]
+__all__ = ["Store", "StoreSchemaError", "normalize_url"]
 
 RETRIES = 4
 """Reruns of a batch that lost a PostgreSQL deadlock or serialization race before answering 503."""
@@ -88,15 +89,61 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
     async def open(self) -> None:
-        """Create the tables the schema needs (existing tables are left as they are).
+        """Bring the tables in line with the schema: create what is missing, apply additive changes.
 
-        On PostgreSQL a transaction-scoped advisory lock serialises this between instances
-        starting together on one database (the second waits, then finds the tables made).
+        A difference that could lose data raises :class:`StoreSchemaError` (one line naming it
+        and ``relgate migrate``) and changes nothing.  On PostgreSQL a transaction-scoped
+        advisory lock serialises this between instances starting together on one database (the
+        second waits, then finds the tables made).
         """
         async with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-            await conn.run_sync(self.tables.metadata.create_all)
+            await self._schema_lock(conn)
+            plan = await conn.run_sync(migrate.plan, self.tables.metadata)
+            for text in plan.ignored:
+                migrate.log.warning("store schema: %s", text)
+            if plan.blocking:
+                raise migrate.StoreSchemaError([c.text for c in plan.blocking])
+            for change in plan.additive:
+                migrate.log.info("store schema: %s", change.text)
+                await conn.run_sync(change.apply)
+
+    async def migrate(self, *, dry_run: bool = False) -> tuple[list[str], list[str]]:
+        """Apply every difference between the tables and the schema (``relgate migrate``).
+
+        Returns the changes and the SQL statements issued; with ``dry_run`` the transaction is
+        rolled back (DDL is transactional on SQLite and PostgreSQL), so nothing changes.
+        """
+        engine = make_engine(self.engine.url.render_as_string(hide_password=False), foreign_keys=False)
+        statements: list[str] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            if not statement.lstrip().upper().startswith(("SELECT", "PRAGMA", "WITH")):
+                statements.append(statement.strip() + (f"  -- {parameters}" if parameters else ""))
+
+        try:
+            async with engine.connect() as conn:
+                trans = await conn.begin()
+                await self._schema_lock(conn)
+                plan = await conn.run_sync(migrate.plan, self.tables.metadata)
+                sa.event.listen(engine.sync_engine, "before_cursor_execute", record)
+                for change in plan.changes:
+                    await conn.run_sync(change.apply)
+                sa.event.remove(engine.sync_engine, "before_cursor_execute", record)
+                if conn.dialect.name == "sqlite" and (await conn.exec_driver_sql("PRAGMA foreign_key_check")).first():
+                    await trans.rollback()
+                    raise migrate.StoreSchemaError(["rows would reference missing resources after the rebuild (nothing changed)"])
+                if dry_run:
+                    await trans.rollback()
+                else:
+                    await trans.commit()
+        finally:
+            await engine.dispose()
+        return [*(c.text for c in plan.changes), *plan.ignored], statements
+
+    @staticmethod
+    async def _schema_lock(conn: Any) -> None:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
 
     async def close(self) -> None:
         await self.engine.dispose()
