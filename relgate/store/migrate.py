@@ -70,7 +70,7 @@ class Plan:
 def plan(conn: sa.Connection, metadata: sa.MetaData) -> Plan:
     """What it takes to make the database's tables those of ``metadata``."""
     existing = set(sa.inspect(conn).get_table_names())
-    new_tables = [t for t in metadata.sorted_tables if t.name not in existing]
+    new_tables = [t for t in metadata.tables.values() if t.name not in existing]  # create_all orders them
     out = Plan()
     if new_tables:
         names = ", ".join(t.name for t in new_tables)

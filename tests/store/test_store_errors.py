@@ -123,3 +123,20 @@ async def test_a_store_whose_sequence_is_behind_its_rows_still_creates(store: St
         await conn.execute(sa.insert(people), [{"id": i, "name": f"old{i}"} for i in (1, 2, 3)])
     made = [(await run(store, Create(None, "people", {"name": f"p{i}"}))).results[0].item.id for i in range(3)]
     assert sorted(made, key=int) == ["4", "5", "6"]
+
+
+@pytest.mark.postgres
+async def test_legacy_nested_owner_with_an_id_then_plain_creates_on_postgresql(example_config: Config, pg_url: str) -> None:
+    """0.17's get_or_create makes person 2; the next ordinary creates must not collide with it."""
+    async with Gateway(dataclasses.replace(example_config, store_url=pg_url)) as gw:
+        transport = httpx.ASGITransport(app=gw)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://relgate.test") as c:
+            r = await c.post("/legacy/api/computer", json={"name": "lappy", "owner": {"id": 2, "name": "Two"}})
+            assert r.status_code == 201, r.text
+            for i in range(3):
+                r = await c.post("/legacy/api/person", json={"name": f"p{i}"})
+                assert r.status_code == 201, r.text
+                assert r.json()["id"] != 2
+            r = await c.post("/legacy/api/person", json={"name": "p0"})
+            assert r.status_code == 409 or r.status_code == 400, r.text
+            assert "people_name_key" not in r.text and "constraint" not in r.text.lower()
