@@ -77,117 +77,118 @@ def plan(conn: sa.Connection, metadata: sa.MetaData) -> Plan:
         out.changes.append(Change(f"new table(s) {names}", True, lambda c: metadata.create_all(c, tables=new_tables)))
     if not existing & set(metadata.tables):
         return out
-    sqlite = conn.dialect.name == "sqlite"
-    ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-    diffs = _sqlite_equivalents(compare_metadata(ctx, metadata)) if sqlite else compare_metadata(ctx, metadata)
-    new_names = {t.name for t in new_tables}
-    rebuild: dict[str, list[str]] = {}  # SQLite: tables to rebuild for their blocking changes
-    added_columns: set[tuple[str, str]] = set()
-    for diff in diffs:
-        for kind, *args in diff if isinstance(diff, list) else [diff]:
-            if kind in ("add_table",) or _table_of(kind, args) in new_names:
-                continue
-            if kind == "remove_table":
-                out.ignored.append(f"table {args[0].name} is not in the configuration (left as it is)")
-            elif kind == "add_column":
-                _, tname, col = args
-                added_columns.add((tname, col.name))
-                out.changes.append(_add_column(conn, metadata.tables[tname], col))
-            elif kind == "add_index":
-                out.changes.append(_add_index(_configured_index(metadata, args[0])))
-            elif kind == "remove_index":
-                idx = args[0]
-                out.changes.append(
-                    Change(f"index {idx.name} is no longer used", True, _op(lambda op, i=idx: op.drop_index(i.name, i.table.name)))
-                )
-            elif kind == "add_fk":
-                fk = args[0]
-                cols = tuple(c.name for c in fk.columns)
-                if sqlite and all((fk.table.name, c) in added_columns for c in cols):
-                    continue  # declared inline with the new column
-                text = f"{fk.table.name}.{', '.join(cols)} gains a foreign key"
-                if sqlite:
-                    rebuild.setdefault(fk.table.name, []).append(text)
-                else:
-                    out.changes.append(
-                        Change(
-                            text,
-                            True,
-                            _op(
-                                lambda op, f=fk: op.create_foreign_key(
-                                    f.name,
-                                    f.table.name,
-                                    f.elements[0].column.table.name,
-                                    list(f.column_keys),
-                                    [e.column.name for e in f.elements],
-                                    ondelete=f.ondelete,
-                                )
-                            ),
-                        )
-                    )
-            elif kind == "remove_fk":
-                fk = args[0]
-                cols = ", ".join(c.name for c in fk.columns)
-                text = f"{fk.table.name}.{cols} loses its foreign key"
-                if sqlite:
-                    rebuild.setdefault(fk.table.name, []).append(text)
-                else:
-                    out.changes.append(
-                        Change(text, False, _op(lambda op, f=fk: op.drop_constraint(f.name, f.table.name, type_="foreignkey")))
-                    )
-            elif kind in ("add_constraint", "remove_constraint"):
-                uc = args[0]
-                cols = [c.name for c in uc.columns]
-                tname = uc.table.name
-                if kind == "add_constraint" and all((tname, c) in added_columns for c in cols):
-                    out.changes.append(Change(f"{tname}.{', '.join(cols)} is unique", True, _unique_for_new_column(tname, cols, sqlite)))
-                    continue
-                text = f"{tname}.{', '.join(cols)} {'becomes' if kind == 'add_constraint' else 'is no longer'} unique"
-                if sqlite:
-                    rebuild.setdefault(tname, []).append(text)
-                elif kind == "add_constraint":
-                    out.changes.append(
-                        Change(text, False, _op(lambda op, t=tname, c=cols: op.create_unique_constraint(f"{t}_{'_'.join(c)}_key", t, c)))
-                    )
-                else:
-                    out.changes.append(Change(text, False, _op(lambda op, t=tname, n=uc.name: op.drop_constraint(n, t, type_="unique"))))
-            elif kind == "remove_column":
-                _, tname, col = args
-                text = f"{tname}.{col.name} is in the store but not in the configuration (dropping it loses its data)"
-                if sqlite:
-                    rebuild.setdefault(tname, []).append(text)
-                else:
-                    out.changes.append(Change(text, False, _op(lambda op, t=tname, c=col.name: op.drop_column(t, c))))
-            elif kind == "modify_type":
-                _, tname, cname, _info, old, new = args
-                text = (
-                    f"{tname}.{cname} changes type from {old} to {new.compile(dialect=conn.dialect)} (values that do not convert are lost)"
-                )
-                if sqlite:
-                    rebuild.setdefault(tname, []).append(text)
-                else:
-                    using = f'"{cname}"::{new.compile(dialect=conn.dialect)}'
-                    out.changes.append(
-                        Change(
-                            text,
-                            False,
-                            _op(lambda op, t=tname, c=cname, n=new, u=using: op.alter_column(t, c, type_=n, postgresql_using=u)),
-                        )
-                    )
-            elif kind == "modify_nullable":
-                _, tname, cname, _info, _old, new = args
-                text = f"{tname}.{cname} {'may now be null' if new else 'may no longer be null'}"
-                if sqlite:
-                    rebuild.setdefault(tname, []).append(text)
-                else:
-                    out.changes.append(Change(text, False, _op(lambda op, t=tname, c=cname, n=new: op.alter_column(t, c, nullable=n))))
-            else:
-                out.ignored.append(f"{kind} {args!r} (not applied)")
-    for tname, texts in rebuild.items():
-        for text in texts[:-1]:
-            out.changes.append(Change(text, False, lambda c: None))
-        out.changes.append(Change(texts[-1], False, lambda c, t=metadata.tables[tname]: _rebuild_sqlite_table(c, t)))
+    _Planner(conn, metadata, {t.name for t in new_tables}, out).run()
     return out
+
+
+class _Planner:
+    """One method per kind of difference Alembic reports (``add_column`` -> :meth:`add_column`)."""
+
+    def __init__(self, conn: sa.Connection, metadata: sa.MetaData, new_tables: set[str], out: Plan) -> None:
+        self.conn = conn
+        self.metadata = metadata
+        self.new_tables = new_tables
+        self.out = out
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.rebuild: dict[str, list[str]] = {}  # SQLite: tables rebuilt for their blocking changes
+        self.added_columns: set[tuple[str, str]] = set()
+
+    def run(self) -> None:
+        ctx = MigrationContext.configure(self.conn, opts={"compare_type": True})
+        diffs = compare_metadata(ctx, self.metadata)
+        flat = _sqlite_equivalents(diffs) if self.sqlite else [d for x in diffs for d in (x if isinstance(x, list) else [x])]
+        for kind, *args in flat:
+            if kind == "add_table" or _table_of(kind, args) in self.new_tables:
+                continue
+            handler = getattr(self, kind, None)
+            if handler is None:
+                self.out.ignored.append(f"{kind} {args!r} (not applied)")
+            else:
+                handler(*args)
+        for tname, texts in self.rebuild.items():
+            for text in texts[:-1]:
+                self.out.changes.append(Change(text, False, lambda c: None))
+            table = self.metadata.tables[tname]
+            self.out.changes.append(Change(texts[-1], False, lambda c, t=table: _rebuild_sqlite_table(c, t)))
+
+    def _blocking(self, table: str, text: str, pg: Callable[[Operations], Any]) -> None:
+        """A change start-up refuses: SQLite rebuilds the table for it, PostgreSQL runs ``pg``."""
+        if self.sqlite:
+            self.rebuild.setdefault(table, []).append(text)
+        else:
+            self.out.changes.append(Change(text, False, _op(pg)))
+
+    # --- additive -------------------------------------------------------------------------------
+
+    def remove_table(self, table: sa.Table) -> None:
+        self.out.ignored.append(f"table {table.name} is not in the configuration (left as it is)")
+
+    def add_column(self, _schema: Any, tname: str, col: sa.Column) -> None:
+        self.added_columns.add((tname, col.name))
+        self.out.changes.append(_add_column(self.conn, self.metadata.tables[tname], col))
+
+    def add_index(self, idx: sa.Index) -> None:
+        self.out.changes.append(_add_index(_configured_index(self.metadata, idx)))
+
+    def remove_index(self, idx: sa.Index) -> None:
+        name, table = idx.name, idx.table.name
+        self.out.changes.append(Change(f"index {name} is no longer used", True, _op(lambda op: op.drop_index(name, table))))
+
+    def add_fk(self, fk: sa.ForeignKeyConstraint) -> None:
+        table, cols = fk.table.name, [c.name for c in fk.columns]
+        if self.sqlite and all((table, c) in self.added_columns for c in cols):
+            return  # declared inline with the new column
+        text = f"{table}.{', '.join(cols)} gains a foreign key"
+        if self.sqlite:
+            self.rebuild.setdefault(table, []).append(text)
+            return
+        referred = fk.elements[0].column.table.name
+        remote = [e.column.name for e in fk.elements]
+        self.out.changes.append(
+            Change(text, True, _op(lambda op: op.create_foreign_key(fk.name, table, referred, cols, remote, ondelete=fk.ondelete)))
+        )
+
+    # --- refused at start-up, applied by ``relgate migrate`` ----------------------------------------
+
+    def remove_fk(self, fk: sa.ForeignKeyConstraint) -> None:
+        table = fk.table.name
+        text = f"{table}.{', '.join(c.name for c in fk.columns)} loses its foreign key"
+        self._blocking(table, text, lambda op: op.drop_constraint(fk.name, table, type_="foreignkey"))
+
+    def add_constraint(self, uc: Any) -> None:
+        if not isinstance(uc, sa.UniqueConstraint):
+            self.out.ignored.append(f"constraint {uc!r} (not applied)")
+            return
+        table, cols = uc.table.name, [c.name for c in uc.columns]
+        if all((table, c) in self.added_columns for c in cols):  # a new column holds no values yet
+            self.out.changes.append(Change(f"{table}.{', '.join(cols)} is unique", True, _unique_for_new_column(table, cols, self.sqlite)))
+            return
+        name = f"{table}_{'_'.join(cols)}_key"
+        self._blocking(table, f"{table}.{', '.join(cols)} becomes unique", lambda op: op.create_unique_constraint(name, table, cols))
+
+    def remove_constraint(self, uc: Any) -> None:
+        table, cols = uc.table.name, [c.name for c in uc.columns]
+        text = f"{table}.{', '.join(cols)} is no longer unique"
+        self._blocking(table, text, lambda op: op.drop_constraint(uc.name, table, type_="unique"))
+
+    def remove_column(self, _schema: Any, tname: str, col: sa.Column) -> None:
+        text = f"{tname}.{col.name} is in the store but not in the configuration (dropping it loses its data)"
+        self._blocking(tname, text, lambda op: op.drop_column(tname, col.name))
+
+    def modify_type(self, _schema: Any, tname: str, cname: str, _info: Any, old: Any, new: Any) -> None:
+        new_sql = new.compile(dialect=self.conn.dialect)
+        text = f"{tname}.{cname} changes type from {old} to {new_sql} (values that do not convert are lost)"
+        self._blocking(tname, text, lambda op: op.alter_column(tname, cname, type_=new, postgresql_using=f'"{cname}"::{new_sql}'))
+
+    def modify_nullable(self, _schema: Any, tname: str, cname: str, _info: Any, _old: Any, new: bool) -> None:
+        text = f"{tname}.{cname} {'may now be null' if new else 'may no longer be null'}"
+        self._blocking(tname, text, lambda op: op.alter_column(tname, cname, nullable=new))
+
+    def modify_default(self, *_args: Any) -> None:
+        """relgate declares no server defaults: nothing to do."""
+
+    def modify_comment(self, *_args: Any) -> None:
+        """relgate declares no comments: nothing to do."""
 
 
 def _sqlite_equivalents(diffs: list[Any]) -> list[Any]:

@@ -107,7 +107,13 @@ def retyped(types: dict[str, Any]) -> None:
     types["articles"]["attributes"]["title"] = "integer"
 
 
-@pytest.mark.parametrize(("change", "names"), [(dropped, "people.age"), (retyped, "articles.title")])
+def made_unique(types: dict[str, Any]) -> None:
+    types["articles"]["attributes"]["title"] = {"type": "string", "unique": True}
+
+
+@pytest.mark.parametrize(
+    ("change", "names"), [(dropped, "people.age"), (retyped, "articles.title"), (made_unique, "articles.title becomes unique")]
+)
 async def test_a_change_that_loses_data_stops_start_up_with_one_line_and_changes_nothing(store_url: str, change: Any, names: str) -> None:
     old = await opened(store_url)
     await one(old, Create(None, "people", {"name": "Ann", "age": 3}))
@@ -122,6 +128,29 @@ async def test_a_change_that_loses_data_stops_start_up_with_one_line_and_changes
         assert names in line and "relgate migrate" in line
         assert "email" not in line  # additive changes are not differences that stop start-up
         assert {t: await columns(store, t) for t in ("people", "articles")} == before  # not even the additive ones applied
+    finally:
+        await store.close()
+
+
+async def test_a_type_no_longer_configured_keeps_its_table_and_start_up_goes_on(
+    store_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = await opened(store_url)
+    (ann,) = await one(old, Create(None, "people", {"name": "Ann", "age": 3}))
+    await one(old, Create(None, "articles", {"title": "t"}, {"author": ann.item.ident}))
+    await old.close()
+
+    def without_articles(types: dict[str, Any]) -> None:
+        del types["articles"]
+        del types["people"]["relationships"]["articles"]
+
+    with caplog.at_level(logging.WARNING, logger="relgate.store"):
+        store = await opened(store_url, without_articles)
+    try:
+        assert any("articles" in r.getMessage() and "left as it is" in r.getMessage() for r in caplog.records)
+        assert (await one(store, Get(ann.item.ident, Query())))[0].item.attributes["name"] == "Ann"
+        async with store.engine.connect() as conn:
+            assert (await conn.execute(sa.text("SELECT count(*) FROM articles"))).scalar() == 1
     finally:
         await store.close()
 
