@@ -96,6 +96,9 @@ async def assert_ranks_unique(store: Store) -> None:
     assert len(rows) == len(set(rows)), "two members of one restaurant share a rank"
 
 
+WAITING = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+
+
 async def _deadlock(store: Store, pg_url: str) -> list[object]:
     """Two batches locking two people in opposite orders while a third connection holds the first lock.
 
@@ -113,11 +116,12 @@ async def _deadlock(store: Store, pg_url: str) -> list[object]:
         await holder.execute("SELECT id FROM people WHERE id = $1 FOR UPDATE", int(a.id))
         first = asyncio.ensure_future(store.execute(Batch((Update(a, {"age": 1}), Update(b, {"age": 1})))))
         second = asyncio.ensure_future(store.execute(Batch((Update(b, {"age": 2}), Update(a, {"age": 2})))))
-        for _ in range(200):  # both batches waiting on the holder's lock
-            waiting = await watcher.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-            if waiting >= 2:
+        for _ in range(750):  # both batches waiting on the holder's lock (up to 15 s on a busy machine)
+            if await watcher.fetchval(WAITING) >= 2:
                 break
             await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the two batches never both waited on the held lock")
         await tx.rollback()
         return list(await asyncio.gather(first, second, return_exceptions=True))
     finally:
