@@ -24,7 +24,7 @@ from relgate.config import Config, Route
 from relgate.dialects import Intent, ServerDialect, server_factory
 from relgate.model import HttpRequest, HttpResponse, Problem, ProblemError
 from relgate.passthrough import PassThrough
-from relgate.store import Store
+from relgate.store import Store, StoreSchemaError
 from relgate.targets import NO_CALL, Call, Target
 from relgate.targets.registry import backend_targets, used
 from relgate.targets.remote import BackendFault, RemoteTarget
@@ -267,6 +267,9 @@ class Gateway:
             if message["type"] == "lifespan.startup":
                 try:
                     await self.startup()
+                except StoreSchemaError as exc:  # one line (the server prints it), no traceback: it says what to run
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
                 except Exception as exc:
                     log.exception("relgate failed to start")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})

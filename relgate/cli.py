@@ -1,4 +1,4 @@
-"""``relgate serve`` and ``relgate check``."""
+"""``relgate serve``, ``relgate check`` and ``relgate migrate``."""
 
 from __future__ import annotations
 
@@ -91,6 +91,45 @@ def serve(args: argparse.Namespace) -> int:
     return 0 if server.started else 1
 
 
+def migrate(args: argparse.Namespace) -> int:
+    """Apply every difference between the store's tables and the configuration (``--dry-run``: show the SQL)."""
+    import asyncio
+
+    import sqlalchemy as sa
+
+    from relgate.store import Store, StoreSchemaError
+
+    config = _load(args.config)
+    store = Store.from_url(normalize_url(args.store) if args.store else config.store_url, config.schema)
+
+    async def run() -> tuple[list[str], list[str]]:
+        try:
+            return await store.migrate(dry_run=args.dry_run)
+        finally:
+            await store.close()
+
+    try:
+        changes, statements = asyncio.run(run())
+    except StoreSchemaError as exc:
+        print(f"relgate: {exc}", file=sys.stderr)
+        return 1
+    except sa.exc.DBAPIError as exc:
+        print(f"relgate: the migration failed and nothing was changed: {exc.orig}", file=sys.stderr)
+        return 1
+    if not changes:
+        print(f"store {store.url} matches the configuration: nothing to do")
+        return 0
+    for change in changes:
+        print(f"- {change}")
+    if args.dry_run:
+        print(f"-- dry run on {store.url}: nothing was changed; the SQL `relgate migrate` would run:")
+        for statement in statements:
+            print(f"{statement};")
+    else:
+        print(f"store {store.url}: applied {len(changes)} change(s)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="relgate", description="A gateway between the relationship dialects of REST APIs.")
     sub = parser.add_subparsers(dest="command")
@@ -108,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--from-sqlalchemy", metavar="MODULE:BASE", help="SQLAlchemy models: a declarative base or a MetaData")
     p_init.add_argument("-o", "--output", default="gateway.toml", help="file to write, - for standard output (default: gateway.toml)")
     p_init.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    p_migrate = sub.add_parser("migrate", help="bring the store's tables in line with the configuration (also what start-up refuses)")
+    p_migrate.add_argument("--config", help="configuration file (default: $RELGATE_CONFIG, ./gateway.toml, else the example)")
+    p_migrate.add_argument("--store", help="store URL (overrides store.url)")
+    p_migrate.add_argument("--dry-run", action="store_true", help="print the changes and their SQL; change nothing")
     args = parser.parse_args(argv)
     if args.command == "init":
         from relgate.init import main as init
@@ -117,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["serve", *(argv or sys.argv[1:])])
     if args.command == "check":
         return check(args)
+    if args.command == "migrate":
+        return migrate(args)
     return serve(args)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,8 +25,6 @@ from relgate.model import (
     One,
     Op,
     Outcome,
-    Problem,
-    ProblemError,
     Query,
     Remove,
     Replace,
@@ -35,15 +35,33 @@ from relgate.model import (
     Upsert,
 )
 from relgate.schema import Schema
+from relgate.store import errors, migrate
 from relgate.store.engine import READ_ONLY, make_engine, normalize_url
 from relgate.store.filters import FilterCompiler
+from relgate.store.migrate import StoreSchemaError
 from relgate.store.reads import Reader
-from relgate.store.session import Session
+from relgate.store.session import ADVANCE_SEQUENCE, Session, quoted
 from relgate.store.tables import Tables, build_tables
 from relgate.store.writes import Writer
 from relgate.targets import NO_CALL, Call
 
-__all__ = ["Store", "normalize_url"]
+__all__ = ["Store", "StoreSchemaError", "normalize_url"]
+
+RETRIES = 4
+"""Reruns of a batch that lost a PostgreSQL deadlock or serialization race before answering 503."""
+
+
+SCHEMA_LOCK = 0x72656C67617465  # "relgate"
+"""PostgreSQL advisory lock key held while the schema is checked and created at start-up."""
+
+
+class _Failed:
+    """Which operation of a batch was running when the database failed (for the problem's pointer)."""
+
+    __slots__ = ("op",)
+
+    def __init__(self, op: Op | None) -> None:
+        self.op = op
 
 
 class Store:
@@ -71,33 +89,113 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
     async def open(self) -> None:
-        """Create the tables the schema needs (existing tables are left as they are)."""
+        """Bring the tables in line with the schema: create what is missing, apply additive changes.
+
+        A difference that could lose data raises :class:`StoreSchemaError` (one line naming it
+        and ``relgate migrate``) and changes nothing.  On PostgreSQL a transaction-scoped
+        advisory lock serialises this between instances starting together on one database (the
+        second waits, then finds the tables made).
+        """
         async with self.engine.begin() as conn:
-            await conn.run_sync(self.tables.metadata.create_all)
+            await self._schema_lock(conn)
+            plan = await conn.run_sync(migrate.plan, self.tables.metadata)
+            for text in plan.ignored:
+                migrate.log.warning("store schema: %s", text)
+            if plan.blocking:
+                raise migrate.StoreSchemaError([c.text for c in plan.blocking])
+            for change in plan.additive:
+                migrate.log.info("store schema: %s", change.text)
+                await conn.run_sync(change.apply)
+
+    async def migrate(self, *, dry_run: bool = False) -> tuple[list[str], list[str]]:
+        """Apply every difference between the tables and the schema (``relgate migrate``).
+
+        Returns the changes and the SQL statements issued; with ``dry_run`` the transaction is
+        rolled back (DDL is transactional on SQLite and PostgreSQL), so nothing changes.
+        """
+        engine = make_engine(self.engine.url.render_as_string(hide_password=False), foreign_keys=False)
+        statements: list[str] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            if not statement.lstrip().upper().startswith(("SELECT", "PRAGMA", "WITH")):
+                statements.append(statement.strip() + (f"  -- {parameters}" if parameters else ""))
+
+        try:
+            async with engine.connect() as conn:
+                trans = await conn.begin()
+                await self._schema_lock(conn)
+                plan = await conn.run_sync(migrate.plan, self.tables.metadata)
+                sa.event.listen(engine.sync_engine, "before_cursor_execute", record)
+                for change in plan.changes:
+                    await conn.run_sync(change.apply)
+                sa.event.remove(engine.sync_engine, "before_cursor_execute", record)
+                if conn.dialect.name == "sqlite" and (await conn.exec_driver_sql("PRAGMA foreign_key_check")).first():
+                    await trans.rollback()
+                    raise migrate.StoreSchemaError(["rows would reference missing resources after the rebuild (nothing changed)"])
+                if dry_run:
+                    await trans.rollback()
+                else:
+                    await trans.commit()
+        finally:
+            await engine.dispose()
+        return [*(c.text for c in plan.changes), *plan.ignored], statements
+
+    @staticmethod
+    async def _schema_lock(conn: Any) -> None:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
 
     async def close(self) -> None:
         await self.engine.dispose()
 
     async def execute(self, batch: Batch, call: Call = NO_CALL) -> Outcome:
-        """Run ``batch`` in one transaction (``call`` is not needed by the store)."""
+        """Run ``batch`` in one transaction; a PostgreSQL deadlock or serialization failure reruns it.
+
+        Contention that outlasts the retries is a 503 with ``Retry-After``; a database error
+        relgate can explain is its own problem (the driver's text is logged, not answered).
+        ``call`` is not needed by the store.
+        """
+        for attempt in range(RETRIES + 1):
+            failed = _Failed(None)
+            try:
+                return await self._execute_once(batch, failed)
+            except sa.exc.DBAPIError as exc:
+                if errors.is_transient(exc) and attempt < RETRIES:
+                    errors.log.info("store contention (%s), retrying the batch (attempt %d)", errors.sqlstate(exc), attempt + 1)
+                    await asyncio.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+                    continue
+                lagging = errors.lagging_sequence(exc, self.schema)
+                if lagging is not None and attempt < RETRIES:
+                    await self._resync_sequence(lagging)
+                    continue
+                problem = errors.problem_for(exc, self.tables, failed.op)
+                if problem is None:
+                    raise
+                raise problem from None
+        raise AssertionError("unreachable")
+
+    async def _resync_sequence(self, type_name: str) -> None:
+        """A generated id collided with an existing row (a store written before ids advanced it)."""
+        errors.log.warning("the id sequence of '%s' was behind its rows; moved it past the largest id", type_name)
+        table = self.tables.of(type_name)
+        async with self.engine.begin() as conn:
+            top = (await conn.execute(sa.select(sa.func.max(table.c.id)))).scalar()
+            if top is not None:
+                await conn.execute(ADVANCE_SEQUENCE, {"table": quoted(type_name), "value": top})
+
+    async def _execute_once(self, batch: Batch, failed: _Failed) -> Outcome:
         writes = any(isinstance(op, WRITE_OPS) for op in batch.ops)
         options = {} if writes else {READ_ONLY: True}
-        try:
-            async with self.engine.connect() as conn:
-                conn = await conn.execution_options(**options)
-                async with conn.begin():
-                    sess = Session(conn, self.schema, self.tables, self.filters)
-                    results = [await self._one(sess, op) for op in batch.ops]
-                    return Outcome(tuple(results), dict(sess.lids))
-        except sa.exc.IntegrityError as exc:
-            raise ProblemError(Problem(409, "conflict", "Conflict", f"The change violates a constraint of the store: {exc.orig}")) from None
-        except (sa.exc.InterfaceError, sa.exc.OperationalError) as exc:
-            if not any(m in str(exc.orig) for m in ("number of query arguments", "too many SQL variables")):
-                raise
-            # a statement's bound values are limited (asyncpg: 32,767), e.g. a search OR-ing 40,000 comparisons
-            raise ProblemError(
-                Problem(400, "invalid", "Request too large", "The request needs more values in one query than the store takes.")
-            ) from None
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(**options)
+            async with conn.begin():
+                sess = Session(conn, self.schema, self.tables, self.filters)
+                results = []
+                for op in batch.ops:
+                    failed.op = op
+                    results.append(await self._one(sess, op))
+                failed.op = None
+                return Outcome(tuple(results), dict(sess.lids))
 
     async def _one(self, sess: Session, op: Op) -> Result:
         writer = Writer(sess)

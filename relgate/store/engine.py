@@ -23,19 +23,24 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, *, lock_timeout: float = 30.0, foreign_keys: bool = True, **kwargs: Any) -> AsyncEngine:
+    """An async engine for a store URL.
+
+    ``lock_timeout`` is how long a SQLite writer waits for the file's lock; ``foreign_keys=False``
+    (SQLite) is for ``relgate migrate`` rebuilding a table that others reference.
+    """
     url = normalize_url(url)
     sa_url = sa.make_url(url)
     if sa_url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
-        _sqlite_setup(engine)
+        engine = create_async_engine(url, connect_args={"timeout": lock_timeout}, **kwargs)
+        _sqlite_setup(engine, int(lock_timeout * 1000), foreign_keys)
         return engine
     if sa_url.get_backend_name() == "postgresql":
         return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=False, **kwargs)
     raise ValueError(f"unsupported store URL {url!r}: use sqlite+aiosqlite:///path or postgresql+asyncpg://…")
 
 
-def _sqlite_setup(engine: AsyncEngine) -> None:
+def _sqlite_setup(engine: AsyncEngine, busy_ms: int, foreign_keys: bool = True) -> None:
     """WAL, foreign keys, case-sensitive LIKE, and explicit BEGIN (IMMEDIATE for writes).
 
     pysqlite's own transaction handling is switched off so the ``begin`` hook decides: a write
@@ -48,10 +53,10 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA case_sensitive_like=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         cur.close()
 
     @sa.event.listens_for(engine.sync_engine, "begin")

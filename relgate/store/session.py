@@ -6,7 +6,7 @@ and read halves of the store, which keeps both free of connection plumbing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +19,17 @@ from relgate.store.tables import Tables
 
 CHUNK = 900
 """Largest IN list sent in one statement (well under SQLite's bound-parameter limit)."""
+
+
+ADVANCE_SEQUENCE = sa.text(
+    "SELECT setval(s.seq, :value) FROM (SELECT pg_get_serial_sequence(:table, 'id')::regclass AS seq) AS s"
+    " WHERE :value > COALESCE(pg_sequence_last_value(s.seq), 0)"
+)
+"""Move an id sequence to ``value`` unless it is already there or beyond."""
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -70,23 +81,58 @@ class Session:
             )
         return self.lids[key]
 
+    async def advance_sequence(self, rtype: ResourceType, db_id: Any) -> None:
+        """After an explicit integer id on PostgreSQL: move the id sequence past it.
+
+        Otherwise a later ordinary create draws that id from the sequence and fails on the
+        primary key.  ``setval`` is not transactional: a batch that rolls back leaves a gap.
+        """
+        if self.is_postgres and rtype.id_style == "integer":
+            await self.conn.execute(ADVANCE_SEQUENCE, {"table": quoted(rtype.name), "value": db_id})
+
     def resolve_db(self, ident: Ident) -> Any:
         return self.db_id(self.schema[ident.type], self.resolve(ident))
 
     # --- existence -----------------------------------------------------------------------------
 
-    async def require(self, ident: Ident, *, lock: bool = False) -> Any:
-        """The db id of an existing resource, or a 404 problem pointing at ``ident``."""
+    async def require(self, ident: Ident, *, lock: bool = False, for_delete: bool = False) -> Any:
+        """The db id of an existing resource, or a 404 problem pointing at ``ident``.
+
+        ``lock`` takes the row's write lock on PostgreSQL (``for_delete``: the full ``FOR UPDATE``).
+        """
         rtype = self.schema[ident.type]
         db_id = self.resolve_db(ident)
         if db_id is not None:
             table = self.tables.of(rtype.name)
             stmt = sa.select(table.c.id).where(table.c.id == db_id)
             if lock and self.is_postgres:
-                stmt = stmt.with_for_update()
+                # FOR NO KEY UPDATE (key_share): a join-row insert's foreign-key check (FOR KEY SHARE) on this row
+                # does not wait for it, so writers from the other side of a pair cannot close a cycle.
+                stmt = stmt.with_for_update(key_share=not for_delete)
             if (await self.conn.execute(stmt)).first() is not None:
                 return db_id
         raise ProblemError(_not_found(ident, self.resolve(ident)))
+
+    async def lock(self, rows: Mapping[str, Iterable[Any]]) -> dict[str, set[Any]]:
+        """Lock rows (type name -> db ids) on PostgreSQL, always in one order: by type name, then id.
+
+        Used where a write computes a rank of rows other than the batch's own owner (the far
+        side of an ordered pair), so two writers coming from either side queue rather than
+        deadlock.  Returns the ids found per type; SQLite serialises writers and locks nothing.
+        """
+        found: dict[str, set[Any]] = {}
+        for type_name in sorted(rows):
+            ids = sorted({i for i in rows[type_name] if i is not None})
+            if not self.is_postgres:
+                found[type_name] = set(ids)
+                continue
+            table = self.tables.of(type_name)
+            got: set[Any] = set()
+            for part in chunks(ids):
+                stmt = sa.select(table.c.id).where(table.c.id.in_(part)).order_by(table.c.id).with_for_update(key_share=True)
+                got.update(r[0] for r in await self.conn.execute(stmt))
+            found[type_name] = got
+        return found
 
     async def require_all(self, idents: Sequence[Ident]) -> list[Any]:
         """Db ids of ``idents`` (all of one type or not), one 404 problem per missing one."""

@@ -33,6 +33,15 @@ def id_type(rtype: ResourceType) -> sa.types.TypeEngine:
     return sa.String(36) if rtype.id_style == "uuid" else sa.String(255)
 
 
+def rank_index(table: str, owner: str, rank: str) -> sa.Index:
+    """Ranks are unique per owner: two members at one rank would make a position ambiguous.
+
+    (NULL ranks, of members linked before the relationship was ordered, are distinct.)  The
+    index also serves the rank look-ups of positional inserts.
+    """
+    return sa.Index(f"ux_{table}_{owner}_{rank}", owner, rank, unique=True)
+
+
 @dataclass(frozen=True, slots=True)
 class Tables:
     metadata: sa.MetaData
@@ -80,13 +89,13 @@ def build_tables(schema: Schema) -> Tables:
                 )
             elif st.kind == "fk_there" and st.rank:
                 columns[target.name].append(sa.Column(st.rank, RANK_TYPE, nullable=True))
-                extra[target.name].append(sa.Index(f"ix_{target.name}_{st.column}_{st.rank}", st.column, st.rank))
+                extra[target.name].append(rank_index(target.name, st.column, st.rank))
             elif st.kind == "join":
-                spec = join_specs.setdefault(st.table, {"ranks": set()})
+                spec = join_specs.setdefault(st.table, {"ranks": {}})
                 source, dest = (t, target) if st.near == "source_id" else (target, t)
                 spec["source"], spec["target"] = source, dest
                 if st.rank:
-                    spec["ranks"].add(st.rank)  # type: ignore[attr-defined]
+                    spec["ranks"][st.rank] = st.near  # type: ignore[index]
     by_type = {name: sa.Table(name, md, *columns[name], *extra[name]) for name in columns}
     joins: dict[str, sa.Table] = {}
     for name, spec in join_specs.items():
@@ -97,9 +106,8 @@ def build_tables(schema: Schema) -> Tables:
             sa.Column("target_id", id_type(dest), sa.ForeignKey(f"{dest.name}.id", ondelete="CASCADE"), primary_key=True),
             sa.Index(f"ix_{name}_target", "target_id"),
         ]
-        for rank in sorted(spec["ranks"]):  # type: ignore[call-overload]
-            near = "source_id" if rank == "source_rank" else "target_id"
+        for rank, near in sorted(spec["ranks"].items()):  # type: ignore[attr-defined]
             cols.append(sa.Column(rank, RANK_TYPE, nullable=True))
-            cols.append(sa.Index(f"ix_{name}_{rank}", near, rank))
+            cols.append(rank_index(name, near, rank))
         joins[name] = sa.Table(name, md, *cols)
     return Tables(md, by_type, joins)

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from fractional_indexing import generate_key_between, generate_n_keys_between
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from relgate.model import (
     Add,
@@ -106,6 +107,8 @@ class Writer:
                 values[rel.storage.column] = await self._target_id(target) if target is not None else None
         result = await self.sess.conn.execute(sa.insert(table).values(values).returning(table.c.id))
         db_id = result.scalar_one()
+        if "id" in values:
+            await self.sess.advance_sequence(rtype, db_id)
         id_ = str(db_id)
         if op.ref is not None and op.ref.lid is not None:
             self.sess.bind_lid(rtype.name, op.ref.lid, id_, op.ref.at)
@@ -181,7 +184,7 @@ class Writer:
         return await self.update(Update(ref, op.attributes, op.relationships, at=op.at), db_id)
 
     async def delete(self, op: Delete) -> None:
-        db_id = await self.sess.require(op.ref, lock=True)
+        db_id = await self.sess.require(op.ref, lock=True, for_delete=True)
         table = self.sess.tables.of(op.ref.type)
         await self.sess.conn.execute(sa.delete(table).where(table.c.id == db_id))
 
@@ -228,7 +231,7 @@ class Writer:
 
     async def replace(self, op: Replace) -> None:
         rel = self._rel(op.ref, op.relationship, many=True, at=op.at)
-        db_id = await self.sess.require(op.ref, lock=True)
+        db_id, _ = await self._lock_owner(op.ref, rel, _unique(op.targets))
         await self._replace(rel, db_id, op.targets)
 
     async def add(self, op: Add) -> None:
@@ -236,9 +239,8 @@ class Writer:
             await self._add_placed(op)
             return
         rel = self._rel(op.ref, op.relationship, many=True, at=op.at)
-        owner = await self.sess.require(op.ref, lock=True)
         targets = _unique(op.targets)
-        ids = await self.sess.require_all(targets)
+        owner, ids = await self._lock_owner(op.ref, rel, targets)
         link = Link.of(self.sess, rel)
         present = await self._present(link, owner, ids)
         if link.rank is None:
@@ -257,6 +259,26 @@ class Writer:
         for member, key in moved:
             await self.sess.conn.execute(sa.update(link.table).where(link.near == owner, link.far == member).values({link.rank.name: key}))
         await self._attach(link, rel, owner, [m for m, _ in fresh], [k for _, k in fresh])
+
+    async def _lock_owner(self, ref: Ident, rel: Relationship, targets: Sequence[Ident]) -> tuple[Any, list[Any]]:
+        """Lock the owner of a to-many change (and, when their ranks are computed too, the members).
+
+        When the far side of a join table is ordered, each new member gets a rank in its own
+        list, so the members are locked as well: owner and members in one fixed order (see
+        :meth:`Session.lock`), never owner first, or writers from both sides would deadlock.
+        Returns the owner's and the targets' db ids (404 problems for missing ones).
+        """
+        if self._other_rank(Link.of(self.sess, rel), rel) is None:
+            owner = await self.sess.require(ref, lock=True)
+            return owner, await self.sess.require_all(targets)
+        owner = await self.sess.require(ref)
+        ids = await self.sess.require_all(targets)
+        wanted: dict[str, list[Any]] = {rel.target: list(ids)}
+        wanted.setdefault(rel.owner, []).append(owner)
+        found = await self.sess.lock(wanted)
+        if owner not in found[rel.owner]:
+            await self.sess.require(ref)  # deleted meanwhile: its 404
+        return owner, ids
 
     async def _add_placed(self, op: Add) -> None:
         """An Add with one position per target: resolve the order (needs the anchors' membership), then place each."""
@@ -408,6 +430,7 @@ class Writer:
         if not inverse.many:
             await self.sess.conn.execute(sa.update(table).where(col == target_id, table.c.id != owner).values({col.name: None}))
         elif inverse.storage.rank:
+            await self.sess.lock({rel.target: [target_id]})  # its list's last rank must be settled
             link = Link.of(self.sess, inverse)
             last = await self._edge(link, target_id, last=True, exclude=owner)
             await self.sess.conn.execute(
@@ -427,6 +450,11 @@ class Writer:
             await self._attach(link, rel, owner, [i for i in ids if i not in present], [None] * (len(ids) - len(present)))
             return
         keys = generate_n_keys_between(None, None, len(ids)) if ids else []
+        # new keys may equal other members' old ones: clear the old first (ranks are unique per owner)
+        for part in chunks(list(present)):
+            await self.sess.conn.execute(
+                sa.update(link.table).where(link.near == owner, link.far.in_(part)).values({link.rank.name: None})
+            )
         for member, key in zip(ids, keys, strict=True):
             if member in present:
                 await self.sess.conn.execute(
@@ -460,6 +488,8 @@ class Writer:
             return
         if link.join:
             other_rank = self._other_rank(link, rel)
+            if other_rank is not None:
+                await self.sess.lock({rel.target: members})  # each member's own list gets a rank
             rows = []
             for member, key in zip(members, keys, strict=True):
                 row: dict[str, Any] = {link.near.name: owner, link.far.name: member}
@@ -470,7 +500,11 @@ class Writer:
                         await self._edge(Link(link.table, link.far, link.near, other_rank, True), member, last=True), None
                     )
                 rows.append(row)
-            await self.sess.conn.execute(sa.insert(link.table), rows)
+            insert = sa.insert(link.table)
+            if self.sess.is_postgres:
+                # the same pair added from the other side meanwhile: it is a member, as asked
+                insert = pg_insert(link.table).on_conflict_do_nothing(index_elements=["source_id", "target_id"])
+            await self.sess.conn.execute(insert, rows)
             return
         # FK on the member's table: this also takes the member away from a previous owner.
         if link.rank is None:
