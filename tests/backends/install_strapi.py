@@ -17,6 +17,7 @@ of it (a start on an existing schema is quicker than on an empty file).  Standar
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -60,6 +61,7 @@ def project_files(source: Path = SOURCE) -> list[Path]:
     return sorted(found)
 
 
+@functools.cache
 def node_version() -> str | None:
     node = shutil.which("node")
     if node is None:
