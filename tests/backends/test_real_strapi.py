@@ -237,6 +237,16 @@ def test_to_one_connect_with_two_keeps_the_first(strapi_backend: StrapiBackend) 
     assert strapi_backend.related("articles", a, "author") == p1
 
 
+def test_to_one_shorthand_with_two_keeps_the_last_and_a_position_is_ignored(strapi_backend: StrapiBackend) -> None:
+    p1, p2 = (strapi_backend.create("people", {"name": n})["documentId"] for n in ("p1", "p2"))
+    a = strapi_backend.create("articles", {"title": "t"})["documentId"]
+    assert put(strapi_backend, "articles", a, {"author": [p1, p2]}).status_code == 200
+    assert strapi_backend.related("articles", a, "author") == p2
+    item = {"documentId": p1, "position": {"before": p2}}
+    assert put(strapi_backend, "articles", a, {"author": {"connect": [item]}}).status_code == 200
+    assert strapi_backend.related("articles", a, "author") == p1
+
+
 def test_to_one_disconnect(strapi_backend: StrapiBackend) -> None:
     p1, p2 = (strapi_backend.create("people", {"name": n})["documentId"] for n in ("p1", "p2"))
     a = strapi_backend.create("articles", {"title": "t", "author": p1})["documentId"]
