@@ -155,14 +155,19 @@ def stop(proc: subprocess.Popen) -> None:
         pass
 
 
-def _node_headers_env() -> dict[str, str]:
-    """Point node-gyp at the installed Node's headers: it would download them otherwise (no network)."""
+def _native_build_env() -> dict[str, str]:
+    """node-gyp settings for better-sqlite3, which is compiled here (its prebuilt binaries are not on npm).
+
+    node-gyp would download Node's headers: point it at the installed Node's own.  ``jobs`` lets
+    make compile SQLite and the binding at the same time.
+    """
+    env = {"npm_config_jobs": os.environ.get("npm_config_jobs", "max")}  # noqa: SIM112 (npm reads lower case)
     node = shutil.which("node")
     if node and "npm_config_nodedir" not in os.environ:
         prefix = Path(node).resolve().parent.parent
         if (prefix / "include" / "node" / "common.gypi").is_file():
-            return {"npm_config_nodedir": str(prefix)}
-    return {}
+            env["npm_config_nodedir"] = str(prefix)
+    return env
 
 
 def _sync_files(dest: Path) -> None:
@@ -186,7 +191,7 @@ def _npm_ci(dest: Path) -> None:
     npm = shutil.which("npm")
     if npm is None:
         raise SystemExit("npm is not installed: the Strapi backend needs Node.js 20+ with npm")
-    env = dict(os.environ, STRAPI_TELEMETRY_DISABLED="true", npm_config_update_notifier="false", **_node_headers_env())
+    env = dict(os.environ, STRAPI_TELEMETRY_DISABLED="true", npm_config_update_notifier="false", **_native_build_env())
     cmd = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"]
     subprocess.run(cmd, cwd=dest, env=env, stdin=subprocess.DEVNULL, check=True)
 
