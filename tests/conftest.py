@@ -17,8 +17,6 @@ import pytest
 
 from relgate.config import Config, load
 
-pytest_plugins = ["tests.backends.strapi"]
-
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "gateway.example.toml"
 PG_HOST = os.environ.get("RELGATE_PG_HOST", "127.0.0.1")
