@@ -18,6 +18,8 @@ def readme_test_command() -> str:
 def test_the_readme_test_command_sets_up_the_js_clients() -> None:
     steps = readme_test_command().split(" && ")
     assert "npm ci --prefix tests/clients" in steps  # without it the JS-client tests skip
+    assert ".venv/bin/python tests/backends/install.py" in steps  # the real Python backends
+    assert ".venv/bin/python tests/backends/install_strapi.py" in steps  # the real Strapi 5
     assert steps[-1].startswith(".venv/bin/pytest")
 
 
