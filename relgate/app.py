@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from relgate.auth import Guard
 from relgate.config import Config, Route
 from relgate.dialects import Intent, ServerDialect, server_factory
 from relgate.edge import EdgeHeaders, Origins
@@ -53,6 +54,7 @@ class FrontDoor:
         max_body_bytes: int,
         body_timeout: float = 30.0,
         origins: Origins | None = None,
+        guard: Guard | None = None,
     ) -> None:
         self.route = route
         self.dialect = dialect
@@ -66,6 +68,7 @@ class FrontDoor:
             self.pass_through = PassThrough(target, dialect, whole_route=same)
         self.body_timeout = body_timeout
         self.origins = origins or Origins()
+        self.guard = guard
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # websockets are not relgate's business
@@ -75,6 +78,8 @@ class FrontDoor:
         if root and path.startswith(root):
             path = path[len(root) :]
         headers = _headers(scope["headers"])
+        if self.guard is not None and not await self._admitted(scope, send, path or "/", headers):
+            return
         if self.pass_through is not None and self.pass_through.takes(path or "/"):
             try:
                 await self.pass_through(scope, receive, send, path or "/", _call(scope, headers))
@@ -103,6 +108,18 @@ class FrontDoor:
         else:
             response = await self.handle(dataclasses.replace(request, body=body), _call(scope, headers))
         await _send(send, response, head=head)
+
+    async def _admitted(self, scope: Scope, send: Send, path: str, headers: Mapping[str, str]) -> bool:
+        """The route's auth, before anything else (pass-through included) and before the body is read."""
+        assert self.guard is not None
+        try:
+            self.guard.check(scope["method"], headers.get("authorization"))
+        except ProblemError as error:
+            query = scope.get("query_string", b"").decode("latin-1")
+            request = HttpRequest(scope["method"], path, query, headers, base=scope.get("root_path", ""))
+            await _send(send, self._error(error, request), head=scope["method"] == "HEAD")
+            return False
+        return True
 
     def _error(self, error: ProblemError, request: HttpRequest) -> HttpResponse:
         response = self.dialect.render_error(error, request)
@@ -232,7 +249,8 @@ class Gateway:
         for route in config.routes:
             dialect = server_factory(route.dialect)(config.schema, route, server)
             limits = {"max_body_bytes": server.max_body_bytes, "body_timeout": server.body_timeout}
-            self.doors.append(FrontDoor(route, dialect, targets[route.target], origins=origins, **limits))
+            guard = Guard(config.auth[route.auth]) if route.auth else None
+            self.doors.append(FrontDoor(route, dialect, targets[route.target], origins=origins, guard=guard, **limits))
         config.schema.warm(tuple(r.dialect for r in config.routes))
         # No slash redirects: Starlette's would send a bare prefix (and a re-sent POST) to whatever
         # Host says; a bare prefix goes to its front door instead (see _unrouted).

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from relgate.auth import AuthScheme, parse_schemes
 from relgate.edge import DEFAULT_TRUSTED_PROXIES, networks, public_url_problem
 from relgate.envsubst import substitute
 from relgate.schema import (
@@ -111,6 +112,8 @@ class Route:
     target: str = "store"
     options: Mapping[str, Any] = field(default_factory=dict)
     policies: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    auth: str | None = None
+    """The ``[auth.NAME]`` scheme callers must satisfy (relgate/auth.py); None: open."""
 
     def policy(self, rel: Relationship, name: str, default: Any = True) -> Any:
         """A relationship policy as this front door sees it (route override, then schema)."""
@@ -125,6 +128,7 @@ class Config:
     schema: Schema
     source: str = ""
     backends: Mapping[str, Backend] = field(default_factory=dict)
+    auth: Mapping[str, AuthScheme] = field(default_factory=dict)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Config:
@@ -235,7 +239,7 @@ class _Checker:
     # --- sections ---------------------------------------------------------------------------
 
     def config(self, data: Mapping[str, Any], source: str) -> Config | None:
-        self.unknown(data, "", {"server", "store", "backends", "routes", "types"})
+        self.unknown(data, "", {"server", "store", "backends", "routes", "types", "auth"})
         server = self.server(self.table(data.get("server"), "server"))
         store = self.table(data.get("store"), "store")
         self.unknown(store, "store", {"url"})
@@ -246,12 +250,13 @@ class _Checker:
         types = self.types(self.table(data.get("types"), "types"))
         schema = Schema(types)
         backends = self.backends(self.table(data.get("backends"), "backends"), schema)
-        routes = self.routes(data.get("routes"), schema, backends)
+        auth = parse_schemes(self, self.table(data.get("auth"), "auth"))
+        routes = self.routes(data.get("routes"), schema, backends, auth)
         if not self.errors:  # a dialect sees only a schema and routes without errors (no follow-on errors)
             self.front_doors(routes, schema, server)
         if self.errors:
             return None
-        return Config(server=server, store_url=store_url, routes=routes, schema=schema, source=source, backends=backends)
+        return Config(server=server, store_url=store_url, routes=routes, schema=schema, source=source, backends=backends, auth=auth)
 
     def backends(self, t: Mapping[str, Any], schema: Schema) -> dict[str, Backend]:
         from relgate.dialects import DIALECTS
@@ -342,7 +347,9 @@ class _Checker:
         if values["max_header_bytes"] < 1024:
             self.error("server.max_header_bytes", "must be at least 1024")
 
-    def routes(self, value: Any, schema: Schema, backends: Mapping[str, Backend]) -> tuple[Route, ...]:
+    def routes(
+        self, value: Any, schema: Schema, backends: Mapping[str, Backend], auth: Mapping[str, AuthScheme] | None = None
+    ) -> tuple[Route, ...]:
         from relgate.dialects import DIALECTS
 
         if value is None:
@@ -356,7 +363,7 @@ class _Checker:
         for i, raw in enumerate(value):
             key = f"routes[{i}]"
             t = self.table(raw, key)
-            self.unknown(t, key, {"prefix", "dialect", "target", "options", "policies"})
+            self.unknown(t, key, {"prefix", "dialect", "target", "options", "policies", "auth"})
             prefix = self.typed(t, "prefix", key, str, "")
             if not prefix.startswith("/") or (len(prefix) > 1 and prefix.endswith("/")):
                 self.error(f"{key}.prefix", "must start with '/' and not end with '/'")
@@ -373,7 +380,10 @@ class _Checker:
                 self.error(f"{key}.target", f"unknown target {target!r} (known: {known}; a backend is declared as [backends.NAME])")
             options = dict(self.table(t.get("options"), f"{key}.options"))
             policies = self.route_policies(t.get("policies"), f"{key}.policies", schema)
-            routes.append(Route(prefix=prefix, dialect=dialect, target=target, options=options, policies=policies))
+            scheme = self.typed(t, "auth", key, str, None)
+            if scheme is not None and scheme not in (auth or {}):
+                self.error(f"{key}.auth", f"unknown auth scheme {scheme!r} (define it as [auth.{scheme}])")
+            routes.append(Route(prefix=prefix, dialect=dialect, target=target, options=options, policies=policies, auth=scheme))
             self._route_key[prefix] = key
         # Longest prefix first, so /strapi/api wins over /strapi.
         routes.sort(key=lambda r: len(r.prefix), reverse=True)
