@@ -7,6 +7,7 @@ every socket here has its own timeout, so no test can hang.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -17,12 +18,15 @@ import pytest
 
 from tests.e2e.test_serve import ROOT, Served, start, stop
 
-LIMITS = "body_timeout = 1.5\nheader_timeout = 1.5\nkeep_alive_timeout = 5\nmax_connections = 3\n"
+LIMITS = {"body_timeout": "1.5", "header_timeout": "1.5", "keep_alive_timeout": "5", "max_connections": "3"}
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    text = (ROOT / "gateway.example.toml").read_text().replace("[server]\n", "[server]\n" + LIMITS, 1)
+    text = (ROOT / "gateway.example.toml").read_text()
+    for key, value in LIMITS.items():
+        text, n = re.subn(rf"^{key} = .*$", f"{key} = {value}", text, count=1, flags=re.M)
+        assert n == 1, key
     (tmp_path / "gateway.toml").write_text(text)
     s = start(cwd=tmp_path)
     yield s
@@ -134,5 +138,5 @@ def test_over_http_no_host_reflection_and_no_redirect_at_a_bare_prefix(served: S
         assert r.status_code == 201
         assert r.headers["location"] == served.url + "/legacy/api/person/1", "the listening address, not Host"
         bare = http.post("/jsonapi", content=b"{}", headers={"host": "evil.example", "content-type": "application/vnd.api+json"})
-        assert bare.status_code in (404, 405) and "location" not in bare.headers
+        assert bare.status_code == 404 and "location" not in bare.headers
         assert bare.headers["x-content-type-options"] == "nosniff"
