@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from relgate.auth import Guard
 from relgate.config import Config, Route
 from relgate.dialects import Intent, ServerDialect, server_factory
-from relgate.edge import EdgeHeaders, Origins
+from relgate.edge import EdgeHeaders, Origins, cache_control
 from relgate.model import HttpRequest, HttpResponse, Problem, ProblemError
 from relgate.passthrough import PassThrough
 from relgate.store import Store, StoreSchemaError
@@ -85,7 +85,7 @@ class FrontDoor:
                 await self.pass_through(scope, receive, send, path or "/", _call(scope, headers))
             except BackendFault as fault:
                 request = HttpRequest(scope["method"], path or "/", scope.get("query_string", b"").decode("latin-1"), headers, base=root)
-                await _send(send, self.dialect.render_error(ProblemError(fault.problem), request), head=scope["method"] == "HEAD")
+                await _send(send, self.dialect.render_error(ProblemError(fault.problem), request), method=scope["method"])
             return
         request = HttpRequest(
             method=scope["method"],
@@ -107,7 +107,7 @@ class FrontDoor:
             response = self._error(error, request)
         else:
             response = await self.handle(dataclasses.replace(request, body=body), _call(scope, headers))
-        await _send(send, response, head=head)
+        await _send(send, response, method=scope["method"])
 
     async def _admitted(self, scope: Scope, send: Send, path: str, headers: Mapping[str, str]) -> bool:
         """The route's auth, before anything else (pass-through included) and before the body is read."""
@@ -117,7 +117,7 @@ class FrontDoor:
         except ProblemError as error:
             query = scope.get("query_string", b"").decode("latin-1")
             request = HttpRequest(scope["method"], path, query, headers, base=scope.get("root_path", ""))
-            await _send(send, self._error(error, request), head=scope["method"] == "HEAD")
+            await _send(send, self._error(error, request), method=scope["method"])
             return False
         return True
 
@@ -204,8 +204,12 @@ def _header_value(value: str) -> bytes:
         return quote(value, safe="!#$%&'()*+,/:;=?@[]~ ").encode("ascii")
 
 
-async def _send(send: Send, response: HttpResponse, *, head: bool = False) -> None:
+async def _send(send: Send, response: HttpResponse, *, method: str) -> None:
+    """Send relgate's own answer (a HEAD gets the headers only), with its Cache-Control policy."""
+    head = method == "HEAD"
     headers = [(k.lower().encode("latin-1"), _header_value(v)) for k, v in response.headers]
+    if not any(name == b"cache-control" for name, _ in headers):
+        headers.append((b"cache-control", cache_control(method, response.status)))
     bodiless = response.status in (204, 304)
     if not bodiless or response.body:
         headers.append((b"content-length", str(len(response.body)).encode()))
@@ -216,7 +220,7 @@ async def _send(send: Send, response: HttpResponse, *, head: bool = False) -> No
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] != "http":
         return
-    response = JSONResponse({"error": f"No front door serves {scope['path']}"}, status_code=404)
+    response = JSONResponse({"error": f"No front door serves {scope['path']}"}, status_code=404, headers={"cache-control": "no-store"})
     await response(scope, receive, send)
 
 

@@ -8,9 +8,10 @@ valid ``host[:port]``; else the address the connection was accepted on.  So neit
 ``X-Forwarded-Proto: javascript`` nor ``Host: x>; rel="evil"`` reaches a header relgate sends.
 
 :class:`EdgeHeaders` wraps the whole application (pure ASGI, a ``send`` wrapper) and adds
-``X-Content-Type-Options: nosniff`` to every answer and a ``Cache-Control`` where the answer
-has none: ``no-store`` on errors and on the answers to writes, ``no-cache`` on successful
-reads (every read reflects the store now; a write through any front door changes it).
+``X-Content-Type-Options: nosniff`` to every answer.  relgate's own answers (not a backend's,
+streamed through untouched) get a ``Cache-Control`` where the dialect set none
+(:func:`cache_control`): ``no-store`` on errors and on the answers to writes, ``no-cache`` on
+successful reads (every read reflects the store now; a write through any front door changes it).
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def _listening(scheme: str, server: tuple[str, int | None] | None) -> str:
 
 
 class EdgeHeaders:
-    """Adds ``X-Content-Type-Options`` and ``Cache-Control`` to every HTTP answer of ``app``."""
+    """Adds ``X-Content-Type-Options: nosniff`` to every HTTP answer of ``app``."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -121,24 +122,20 @@ class EdgeHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        read = scope["method"] in _READS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                if b"x-content-type-options" not in names:
+                if not any(name.lower() == b"x-content-type-options" for name, _ in headers):
                     headers.append((b"x-content-type-options", b"nosniff"))
-                if b"cache-control" not in names:
-                    headers.append((b"cache-control", cache_control(read, message["status"])))
                 message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-def cache_control(read: bool, status: int) -> bytes:
+def cache_control(method: str, status: int) -> bytes:
     """``no-store`` for errors and writes, ``no-cache`` for successful reads."""
-    if status >= 400 or not read:
+    if status >= 400 or method not in _READS:
         return b"no-store"
     return b"no-cache"

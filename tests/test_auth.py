@@ -348,3 +348,50 @@ def test_a_pem_public_key_verifies_rs256(key_files: dict[str, Path], rsa_key: rs
 def test_the_example_has_no_auth_and_no_route_requires_it(example_config: Config) -> None:
     assert example_config.auth == {}
     assert all(r.auth is None for r in example_config.routes)
+
+
+# --- proxy routes ------------------------------------------------------------------------------------
+
+
+class _Backend:
+    """An ASGI backend that records each request and answers one JSON:API person (no Cache-Control)."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        while (await receive()).get("more_body"):
+            pass
+        self.requests.append({"path": scope["path"], "headers": {k.decode(): v.decode() for k, v in scope["headers"]}})
+        payload = json.dumps({"data": {"type": "person", "id": "7", "attributes": {"name": "Ann"}}}).encode()
+        headers = [(b"content-type", b"application/vnd.api+json"), (b"content-length", str(len(payload)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+
+@pytest.mark.parametrize("path", ["/jsonapi/people/7", "/jsonapi/upload"], ids=["translated", "pass-through"])
+async def test_a_proxy_route_with_auth_guards_translation_and_pass_through(
+    path: str, key_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.targets.proxy_support import proxy_config
+
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    data = proxy_config("jsonapi", "restless")
+    data["backends"]["backend"]["url"] = "http://backend.test/api"
+    data["auth"] = {"api": auth_table(key_files)}
+    data["routes"][0]["auth"] = "api"
+    backend = _Backend()
+    gw = Gateway(from_dict(data), transports={"backend": httpx.ASGITransport(app=backend)})  # type: ignore[arg-type]
+    async with gw, httpx.AsyncClient(transport=httpx.ASGITransport(app=gw), base_url="http://relgate.test") as client:  # type: ignore[arg-type]
+        refused = await client.get(path)
+        assert refused.status_code == 401 and refused.json()["errors"][0]["status"] == "401"
+        assert backend.requests == [], "a refused request never reaches the backend"
+        ok = await client.get(path, headers={"authorization": f"Bearer {RO}"})
+    assert ok.status_code == 200, ok.text
+    assert backend.requests[0]["headers"]["authorization"] == f"Bearer {RO}", "credentials pass to the backend unchanged"
+    assert ok.headers["x-content-type-options"] == "nosniff"
+    if path.endswith("upload"):
+        assert "cache-control" not in ok.headers, "a backend's answer streamed through keeps its own caching"
