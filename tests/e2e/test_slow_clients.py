@@ -140,3 +140,30 @@ def test_over_http_no_host_reflection_and_no_redirect_at_a_bare_prefix(served: S
         bare = http.post("/jsonapi", content=b"{}", headers={"host": "evil.example", "content-type": "application/vnd.api+json"})
         assert bare.status_code == 404 and "location" not in bare.headers
         assert bare.headers["x-content-type-options"] == "nosniff"
+
+
+def read_response(sock: socket.socket) -> bytes:
+    """One whole response (by its content-length) from a kept-alive connection."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"content-length: (\d+)", head.lower()).group(1))  # type: ignore[union-attr]
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head
+
+
+def test_the_head_deadline_restarts_after_each_answer_on_a_kept_alive_connection(served: Served) -> None:
+    get = b"GET /jsonapi/people HTTP/1.1\r\nHost: x\r\nAccept: application/vnd.api+json\r\n\r\n"
+    with connect(served) as sock:
+        for _ in range(3):  # quick requests, 1 s apart (under the 1.5 s deadline): all answered
+            sock.sendall(get)
+            assert read_response(sock).startswith(b"HTTP/1.1 200 ")
+            time.sleep(1.0)
+        started = time.monotonic()
+        still_open = trickle(sock, get, every=0.5, until=started + 8)
+        sock.settimeout(5)
+        answer = read_all(sock)
+    assert not still_open
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
