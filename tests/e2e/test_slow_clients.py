@@ -42,8 +42,12 @@ def connect(served: Served) -> socket.socket:
 def read_all(sock: socket.socket) -> bytes:
     """Everything until the server closes (the socket's timeout bounds the wait)."""
     out = b""
-    while chunk := sock.recv(65536):
-        out += chunk
+    try:
+        while chunk := sock.recv(65536):
+            out += chunk
+    except ConnectionResetError:
+        # The server closed while a byte of ours was in flight: TCP resets, and may drop the 408 with it.
+        return out or b"<reset>"
     return out
 
 
@@ -102,7 +106,7 @@ def test_a_head_at_one_byte_every_half_second_gets_408_and_the_connection_closes
         answer = read_all(sock)
         elapsed = time.monotonic() - started
     assert not still_open, "the server must end a head that never completes"
-    assert answer.startswith(b"HTTP/1.1 408 "), answer[:300]
+    assert answer.startswith(b"HTTP/1.1 408 ") or answer == b"<reset>", answer[:300]
     assert elapsed < 6, elapsed
 
 
@@ -166,4 +170,4 @@ def test_the_head_deadline_restarts_after_each_answer_on_a_kept_alive_connection
         sock.settimeout(5)
         answer = read_all(sock)
     assert not still_open
-    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    assert answer.startswith(b"HTTP/1.1 408 ") or answer == b"<reset>", answer[:200]
