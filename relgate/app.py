@@ -8,20 +8,24 @@ writes the codec's response.  Everything a request needs is built at start-up.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 import httpx
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from relgate.auth import Guard
 from relgate.config import Config, Route
 from relgate.dialects import Intent, ServerDialect, server_factory
+from relgate.edge import EdgeHeaders, Origins, cache_control
 from relgate.model import HttpRequest, HttpResponse, Problem, ProblemError
 from relgate.passthrough import PassThrough
 from relgate.store import Store, StoreSchemaError
@@ -41,7 +45,17 @@ class FrontDoor:
     streamed to the backend and back untouched (:class:`~relgate.passthrough.PassThrough`).
     """
 
-    def __init__(self, route: Route, dialect: ServerDialect, target: Target, *, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        route: Route,
+        dialect: ServerDialect,
+        target: Target,
+        *,
+        max_body_bytes: int,
+        body_timeout: float = 30.0,
+        origins: Origins | None = None,
+        guard: Guard | None = None,
+    ) -> None:
         self.route = route
         self.dialect = dialect
         self.target = target
@@ -52,6 +66,9 @@ class FrontDoor:
             # another wire format of it (``streams_to``: a Strapi 5 door in front of a Strapi 4 backend)
             same = target.backend.dialect == route.dialect and getattr(dialect, "streams_to", lambda _b: True)(target.backend)
             self.pass_through = PassThrough(target, dialect, whole_route=same)
+        self.body_timeout = body_timeout
+        self.origins = origins or Origins()
+        self.guard = guard
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # websockets are not relgate's business
@@ -61,12 +78,14 @@ class FrontDoor:
         if root and path.startswith(root):
             path = path[len(root) :]
         headers = _headers(scope["headers"])
+        if self.guard is not None and not await self._admitted(scope, send, path or "/", headers):
+            return
         if self.pass_through is not None and self.pass_through.takes(path or "/"):
             try:
                 await self.pass_through(scope, receive, send, path or "/", _call(scope, headers))
             except BackendFault as fault:
                 request = HttpRequest(scope["method"], path or "/", scope.get("query_string", b"").decode("latin-1"), headers, base=root)
-                await _send(send, self.dialect.render_error(ProblemError(fault.problem), request), head=scope["method"] == "HEAD")
+                await _send(send, self.dialect.render_error(ProblemError(fault.problem), request), method=scope["method"])
             return
         request = HttpRequest(
             method=scope["method"],
@@ -74,18 +93,39 @@ class FrontDoor:
             query=scope.get("query_string", b"").decode("latin-1"),
             headers=headers,
             base=root,
+            origin=self.origins.origin(scope, headers),
         )
         head = request.method == "HEAD"
         if head:
             # HEAD is GET without the body (RFC 9110 §9.3.2), for every dialect alike.
-            request = HttpRequest("GET", request.path, request.query, request.headers, b"", request.base)
+            request = dataclasses.replace(request, method="GET")
         try:
             body = await self._read_body(headers, receive)
-            request = HttpRequest(request.method, request.path, request.query, request.headers, body, request.base)
-            response = await self.handle(request, _call(scope, headers))
+        except _ClientGone:
+            return  # nobody to answer; a partial body is never processed
         except ProblemError as error:
-            response = self.dialect.render_error(error, request)
-        await _send(send, response, head=head)
+            response = self._error(error, request)
+        else:
+            response = await self.handle(dataclasses.replace(request, body=body), _call(scope, headers))
+        await _send(send, response, method=scope["method"])
+
+    async def _admitted(self, scope: Scope, send: Send, path: str, headers: Mapping[str, str]) -> bool:
+        """The route's auth, before anything else (pass-through included) and before the body is read."""
+        assert self.guard is not None
+        try:
+            self.guard.check(scope["method"], headers.get("authorization"))
+        except ProblemError as error:
+            query = scope.get("query_string", b"").decode("latin-1")
+            request = HttpRequest(scope["method"], path, query, headers, base=scope.get("root_path", ""))
+            await _send(send, self._error(error, request), method=scope["method"])
+            return False
+        return True
+
+    def _error(self, error: ProblemError, request: HttpRequest) -> HttpResponse:
+        response = self.dialect.render_error(error, request)
+        if error.headers:
+            response = HttpResponse(response.status, (*response.headers, *error.headers.items()), response.body)
+        return response
 
     async def handle(self, request: HttpRequest, call: Call = NO_CALL) -> HttpResponse:
         try:
@@ -93,10 +133,7 @@ class FrontDoor:
             outcome = await self.target.execute(intent.batch, call)
             return self.dialect.render(intent, outcome)
         except ProblemError as error:
-            response = self.dialect.render_error(error, request)
-            if error.headers:
-                response = HttpResponse(response.status, (*response.headers, *error.headers.items()), response.body)
-            return response
+            return self._error(error, request)
         except Exception:
             log.exception("unexpected error on %s %s%s", request.method, request.base, request.path)
             problem = Problem(500, "internal", "Internal error", "relgate failed to process this request; the error is logged.")
@@ -106,12 +143,19 @@ class FrontDoor:
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             raise _too_large(self.max_body_bytes)
+        # A deadline for the whole body: a client sending a byte a second cannot hold a request open.
+        with anyio.move_on_after(self.body_timeout) as deadline:
+            return await self._receive_body(receive)
+        assert deadline.cancelled_caught
+        raise _timed_out(self.body_timeout)
+
+    async def _receive_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                raise _ClientGone
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
@@ -120,6 +164,15 @@ class FrontDoor:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
+
+
+class _ClientGone(Exception):
+    """The client disconnected before its request body was complete."""
+
+
+def _timed_out(seconds: float) -> ProblemError:
+    problem = Problem(408, "timeout", "Request Timeout", f"The request body was not received within {seconds:g} seconds.")
+    return ProblemError(problem, headers={"Connection": "close"})
 
 
 def _too_large(limit: int) -> ProblemError:
@@ -151,8 +204,12 @@ def _header_value(value: str) -> bytes:
         return quote(value, safe="!#$%&'()*+,/:;=?@[]~ ").encode("ascii")
 
 
-async def _send(send: Send, response: HttpResponse, *, head: bool = False) -> None:
+async def _send(send: Send, response: HttpResponse, *, method: str) -> None:
+    """Send relgate's own answer (a HEAD gets the headers only), with its Cache-Control policy."""
+    head = method == "HEAD"
     headers = [(k.lower().encode("latin-1"), _header_value(v)) for k, v in response.headers]
+    if not any(name == b"cache-control" for name, _ in headers):
+        headers.append((b"cache-control", cache_control(method, response.status)))
     bodiless = response.status in (204, 304)
     if not bodiless or response.body:
         headers.append((b"content-length", str(len(response.body)).encode()))
@@ -163,7 +220,7 @@ async def _send(send: Send, response: HttpResponse, *, head: bool = False) -> No
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] != "http":
         return
-    response = JSONResponse({"error": f"No front door serves {scope['path']}"}, status_code=404)
+    response = JSONResponse({"error": f"No front door serves {scope['path']}"}, status_code=404, headers={"cache-control": "no-store"})
     await response(scope, receive, send)
 
 
@@ -191,11 +248,17 @@ class Gateway:
         self.targets: dict[str, Target] = used(config, every)
         targets = every
         self.doors: list[FrontDoor] = []
+        server = config.server
+        origins = Origins(server.public_url, server.trusted_proxies)
         for route in config.routes:
-            dialect = server_factory(route.dialect)(config.schema, route, config.server)
-            self.doors.append(FrontDoor(route, dialect, targets[route.target], max_body_bytes=config.server.max_body_bytes))
+            dialect = server_factory(route.dialect)(config.schema, route, server)
+            limits = {"max_body_bytes": server.max_body_bytes, "body_timeout": server.body_timeout}
+            guard = Guard(config.auth[route.auth]) if route.auth else None
+            self.doors.append(FrontDoor(route, dialect, targets[route.target], origins=origins, guard=guard, **limits))
         config.schema.warm(tuple(r.dialect for r in config.routes))
-        self.router = Router(routes=[Mount(d.route.prefix, app=d) for d in self.doors], default=self._unrouted)
+        # No slash redirects: Starlette's would send a bare prefix (and a re-sent POST) to whatever
+        # Host says; a bare prefix goes to its front door instead (see _unrouted).
+        self.router = Router(routes=[Mount(d.route.prefix, app=d) for d in self.doors], default=self._unrouted, redirect_slashes=False)
         self.app: ASGIApp = self.router
         if config.server.cors_origins:
             # Browser front ends on another origin (a Strapi or JSON:API app): Starlette's pure-ASGI
@@ -208,6 +271,7 @@ class Gateway:
                 expose_headers=["Location", "Link"],
                 max_age=600,
             )
+        self.app = EdgeHeaders(self.app)
         self._started = False
 
     @property
@@ -244,13 +308,14 @@ class Gateway:
         """A path the mounts did not match: still a front door's when it lies under its prefix.
 
         Starlette's ``Mount`` pattern (``.*``) stops at a newline, so ``/jsonapi/people%0A1``
-        would miss its door and get the gateway's own 404 instead of one in the caller's dialect.
+        would miss its door and get the gateway's own 404 instead of one in the caller's dialect;
+        and a bare prefix (``/jsonapi``) is its door's ``/``, answered in its dialect.
         """
         if scope["type"] == "http":
             root = scope.get("root_path", "")
             path = scope["path"][len(root) :] if root and scope["path"].startswith(root) else scope["path"]
             for door in self.doors:  # longest prefix first, as the routes are
-                if path.startswith(door.route.prefix + "/"):
+                if path == door.route.prefix or path.startswith(door.route.prefix + "/"):
                     await door({**scope, "root_path": root + door.route.prefix}, receive, send)
                     return
         await _not_found(scope, receive, send)

@@ -53,6 +53,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from relgate.app import Gateway
+    from relgate.serving import uvicorn_settings
 
     config = _load(args.config)
     if args.store:
@@ -86,7 +87,8 @@ def serve(args: argparse.Namespace) -> int:
     for route in sorted(config.routes, key=lambda r: r.prefix):
         target = route.target if route.target == "store" else f"{route.target} ({config.backends[route.target].dialect})"
         print(f"  {route.prefix:<16} {route.dialect:<16} -> {target}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level=args.log_level, access_log=args.log_level == "debug"))
+    limits = uvicorn_settings(config.server)  # head deadline, keep-alive, connection cap, head size
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level=args.log_level, access_log=args.log_level == "debug", **limits))
     server.run(sockets=[sock])
     return 0 if server.started else 1
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from relgate.auth import AuthScheme, parse_schemes
+from relgate.edge import DEFAULT_TRUSTED_PROXIES, networks, public_url_problem
 from relgate.envsubst import substitute
 from relgate.schema import (
     ATTRIBUTE_KINDS,
@@ -52,6 +54,20 @@ class ServerConfig:
     max_nested_items: int = 1_000
     cors_origins: tuple[str, ...] = ()
     """Origins allowed to call relgate from a browser (CORS); ``["*"]`` for any; none by default."""
+    public_url: str = ""
+    """The URL callers reach relgate at; absolute URLs (0.17's Location, Link) start with it."""
+    trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES
+    """Peers (IPs, CIDRs) whose X-Forwarded-Proto / X-Forwarded-Host / Host are believed."""
+    body_timeout: float = 30.0
+    """Seconds a client has to send the whole request body (then 408)."""
+    header_timeout: float = 10.0
+    """Seconds a client has to send a request's line and headers (then 408 and close)."""
+    keep_alive_timeout: int = 5
+    """Seconds an idle keep-alive connection is kept open."""
+    max_connections: int = 1000
+    """Open connections at most; requests beyond get 503 (uvicorn's limit_concurrency)."""
+    max_header_bytes: int = 16384
+    """Request line and headers larger than this are refused (h11's max incomplete event size)."""
 
 
 def _policy(policies: Mapping[tuple[str, str], Mapping[str, Any]], rel: Relationship, name: str, default: Any) -> Any:
@@ -96,6 +112,8 @@ class Route:
     target: str = "store"
     options: Mapping[str, Any] = field(default_factory=dict)
     policies: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    auth: str | None = None
+    """The ``[auth.NAME]`` scheme callers must satisfy (relgate/auth.py); None: open."""
 
     def policy(self, rel: Relationship, name: str, default: Any = True) -> Any:
         """A relationship policy as this front door sees it (route override, then schema)."""
@@ -110,6 +128,7 @@ class Config:
     schema: Schema
     source: str = ""
     backends: Mapping[str, Backend] = field(default_factory=dict)
+    auth: Mapping[str, AuthScheme] = field(default_factory=dict)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Config:
@@ -220,7 +239,7 @@ class _Checker:
     # --- sections ---------------------------------------------------------------------------
 
     def config(self, data: Mapping[str, Any], source: str) -> Config | None:
-        self.unknown(data, "", {"server", "store", "backends", "routes", "types"})
+        self.unknown(data, "", {"server", "store", "backends", "routes", "types", "auth"})
         server = self.server(self.table(data.get("server"), "server"))
         store = self.table(data.get("store"), "store")
         self.unknown(store, "store", {"url"})
@@ -231,12 +250,13 @@ class _Checker:
         types = self.types(self.table(data.get("types"), "types"))
         schema = Schema(types)
         backends = self.backends(self.table(data.get("backends"), "backends"), schema)
-        routes = self.routes(data.get("routes"), schema, backends)
+        auth = parse_schemes(self, self.table(data.get("auth"), "auth"))
+        routes = self.routes(data.get("routes"), schema, backends, auth)
         if not self.errors:  # a dialect sees only a schema and routes without errors (no follow-on errors)
             self.front_doors(routes, schema, server)
         if self.errors:
             return None
-        return Config(server=server, store_url=store_url, routes=routes, schema=schema, source=source, backends=backends)
+        return Config(server=server, store_url=store_url, routes=routes, schema=schema, source=source, backends=backends, auth=auth)
 
     def backends(self, t: Mapping[str, Any], schema: Schema) -> dict[str, Backend]:
         from relgate.dialects import DIALECTS
@@ -290,22 +310,46 @@ class _Checker:
     def server(self, t: Mapping[str, Any]) -> ServerConfig:
         d = ServerConfig()
         self.unknown(t, "server", set(ServerConfig.__slots__))
-        scalars = [name for name in ServerConfig.__slots__ if name != "cors_origins"]
+        special = ("cors_origins", "trusted_proxies", "body_timeout", "header_timeout")  # checked below / in edge()
+        scalars = [name for name in ServerConfig.__slots__ if name not in special]
         values: dict[str, Any] = {name: self.typed(t, name, "server", type(getattr(d, name)), getattr(d, name)) for name in scalars}
         origins = self.typed(t, "cors_origins", "server", list, [])
         if not all(isinstance(o, str) and o for o in origins):
             self.error("server.cors_origins", 'must be an array of origins such as "https://app.example.com" (or "*")')
             origins = []
         values["cors_origins"] = tuple(origins)
+        self.edge(t, values)
         limits = ("max_populate_depth", "max_populated_entries", "max_atomic_operations", "max_included_resources", "max_nested_items")
-        for name in ("max_body_bytes", "max_json_depth", "default_page_size", "max_page_size", *limits):
+        edge = ("keep_alive_timeout", "max_connections")
+        for name in ("max_body_bytes", "max_json_depth", "default_page_size", "max_page_size", *limits, *edge):
             if values[name] < 1:
                 self.error(f"server.{name}", "must be at least 1")
         if not 0 <= values["port"] <= 65535:
             self.error("server.port", "must be between 0 and 65535")
         return ServerConfig(**values)
 
-    def routes(self, value: Any, schema: Schema, backends: Mapping[str, Backend]) -> tuple[Route, ...]:
+    def edge(self, t: Mapping[str, Any], values: dict[str, Any]) -> None:
+        """The server keys of relgate's edge (relgate/edge.py): public URL, proxies, timeouts."""
+        if values["public_url"] and (problem := public_url_problem(values["public_url"])):
+            self.error("server.public_url", problem)
+        proxies = self.typed(t, "trusted_proxies", "server", list, list(DEFAULT_TRUSTED_PROXIES))
+        try:
+            networks(proxies)
+        except (ValueError, TypeError, AttributeError):
+            self.error("server.trusted_proxies", 'must be an array of IP addresses or CIDR blocks such as ["127.0.0.1", "10.0.0.0/8"]')
+            proxies = list(DEFAULT_TRUSTED_PROXIES)
+        values["trusted_proxies"] = tuple(proxies)
+        for name in ("body_timeout", "header_timeout"):
+            seconds = self.typed(t, name, "server", (int, float), getattr(ServerConfig(), name))
+            if isinstance(seconds, bool) or not seconds > 0:
+                self.error(f"server.{name}", "must be a positive number of seconds")
+            values[name] = float(seconds)
+        if values["max_header_bytes"] < 1024:
+            self.error("server.max_header_bytes", "must be at least 1024")
+
+    def routes(
+        self, value: Any, schema: Schema, backends: Mapping[str, Backend], auth: Mapping[str, AuthScheme] | None = None
+    ) -> tuple[Route, ...]:
         from relgate.dialects import DIALECTS
 
         if value is None:
@@ -319,7 +363,7 @@ class _Checker:
         for i, raw in enumerate(value):
             key = f"routes[{i}]"
             t = self.table(raw, key)
-            self.unknown(t, key, {"prefix", "dialect", "target", "options", "policies"})
+            self.unknown(t, key, {"prefix", "dialect", "target", "options", "policies", "auth"})
             prefix = self.typed(t, "prefix", key, str, "")
             if not prefix.startswith("/") or (len(prefix) > 1 and prefix.endswith("/")):
                 self.error(f"{key}.prefix", "must start with '/' and not end with '/'")
@@ -336,7 +380,10 @@ class _Checker:
                 self.error(f"{key}.target", f"unknown target {target!r} (known: {known}; a backend is declared as [backends.NAME])")
             options = dict(self.table(t.get("options"), f"{key}.options"))
             policies = self.route_policies(t.get("policies"), f"{key}.policies", schema)
-            routes.append(Route(prefix=prefix, dialect=dialect, target=target, options=options, policies=policies))
+            scheme = self.typed(t, "auth", key, str, None)
+            if scheme is not None and scheme not in (auth or {}):
+                self.error(f"{key}.auth", f"unknown auth scheme {scheme!r} (define it as [auth.{scheme}])")
+            routes.append(Route(prefix=prefix, dialect=dialect, target=target, options=options, policies=policies, auth=scheme))
             self._route_key[prefix] = key
         # Longest prefix first, so /strapi/api wins over /strapi.
         routes.sort(key=lambda r: len(r.prefix), reverse=True)

@@ -548,6 +548,9 @@ class HttpRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
     base: str = ""
+    origin: str = ""
+    """``scheme://host[:port]`` for absolute URLs, decided by the front door (relgate/edge.py) from
+    the configured public URL or trusted forwarders, never from the raw ``Host``; ``""`` when unknown."""
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

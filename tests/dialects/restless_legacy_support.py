@@ -46,7 +46,7 @@ def request(method: str, path: str, body: Any = None, *, headers: Mapping[str, s
         headers = dict(JSON) if data else {}
     lowered = {k.lower(): v for k, v in headers.items()}
     lowered.setdefault("host", "relgate.test")
-    return HttpRequest(method, path or "/", query, lowered, data, PREFIX)
+    return HttpRequest(method, path or "/", query, lowered, data, PREFIX, origin="http://relgate.test")
 
 
 @asynccontextmanager

@@ -412,11 +412,12 @@ def _callback(params: dict[str, str]) -> str | None:
 
 
 def _collection_url(request: HttpRequest, prefix: str, collection: str) -> str:
-    """Absolute URL of a collection, for Location and Link (0.17 uses ``request.base_url``)."""
+    """Absolute URL of a collection, for Location and Link (0.17 uses ``request.base_url``).
+
+    The origin is the front door's (relgate/edge.py), never the raw ``Host`` or
+    ``X-Forwarded-Proto``; without one the URL stays relative.
+    """
     base = request.base or prefix
     if "://" not in base:
-        host = request.header("host")
-        if host:
-            scheme = (request.header("x-forwarded-proto") or "http").split(",")[0].strip()
-            base = f"{scheme}://{host}{base}"
+        base = f"{request.origin}{base}"
     return f"{base}/{collection}"
