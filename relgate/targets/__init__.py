@@ -16,6 +16,14 @@ from relgate.model import Batch, Outcome
 
 
 @dataclass(frozen=True, slots=True)
+class Readiness:
+    """What ``/readyz`` reports for one target: can it serve requests now, and a short why."""
+
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
     """The caller's side of one request, as a target may need it (plain values, no I/O).
 
@@ -45,4 +53,12 @@ class Target(Protocol):
 
     async def execute(self, batch: Batch, call: Call = NO_CALL) -> Outcome:
         """Carry out ``batch``; raise :class:`~relgate.model.ProblemError` to refuse it."""
+        ...
+
+    async def check(self) -> Readiness:
+        """Whether the target can serve now (the store answers a query; a backend answers).
+
+        For ``/readyz``: must not raise, should be quick and cheap (it is polled, and bounded by a
+        timeout). A target without this method is reported ready.
+        """
         ...
