@@ -20,10 +20,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from relgate import context
 from relgate.config import Config, Route
 from relgate.dialects import Intent, ServerDialect, server_factory
+from relgate.metrics import DoorMetrics
 from relgate.model import HttpRequest, HttpResponse, Problem, ProblemError
 from relgate.passthrough import PassThrough
+from relgate.observe import Observer
 from relgate.store import Store
 from relgate.targets import NO_CALL, Call, Target
 from relgate.targets.registry import backend_targets, used
@@ -49,10 +52,14 @@ class FrontDoor:
         self.pass_through: PassThrough | None = None
         if isinstance(target, RemoteTarget):
             self.pass_through = PassThrough(target, dialect, whole_route=target.backend.dialect == route.dialect)
+        self.metrics = DoorMetrics(route.prefix, route.dialect, route.target)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # websockets are not relgate's business
             return
+        ctx = context.current()
+        if ctx is not None:  # the observer counts and logs the request under this door
+            ctx.door = self.metrics
         root = scope.get("root_path", "")
         path = scope["path"]
         if root and path.startswith(root):
@@ -205,6 +212,8 @@ class Gateway:
                 expose_headers=["Location", "Link"],
                 max_age=600,
             )
+        # Outermost: request ids, /healthz, /readyz and /metrics, the request's metrics and log line.
+        self.app = Observer(self.app, config.server, self.targets)
         self._started = False
 
     @property

@@ -43,6 +43,14 @@ class ServerConfig:
     max_page_size: int = 100
     cors_origins: tuple[str, ...] = ()
     """Origins allowed to call relgate from a browser (CORS); ``["*"]`` for any; none by default."""
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    """Addresses or networks (CIDR) of forwarders whose ``X-Forwarded-For``/``-Proto`` are believed."""
+    health_prefix: str = ""
+    """``/healthz`` and ``/readyz`` answer under this prefix (the root by default)."""
+    metrics_path: str = "/metrics"
+    """Where Prometheus scrapes; ``""`` turns the endpoint off."""
+    shutdown_grace: float = 20.0
+    """Seconds in-flight requests get to finish after SIGTERM/SIGINT before they are cancelled."""
 
 
 def _policy(policies: Mapping[tuple[str, str], Mapping[str, Any]], rel: Relationship, name: str, default: Any) -> Any:
@@ -184,6 +192,7 @@ class _Checker:
         schema = Schema(types)
         backends = self.backends(self.table(data.get("backends"), "backends"), schema)
         routes = self.routes(data.get("routes"), schema, backends)
+        self.own_paths(server, routes)
         if self.errors:
             return None
         return Config(server=server, store_url=store_url, routes=routes, schema=schema, source=source, backends=backends)
@@ -236,19 +245,54 @@ class _Checker:
     def server(self, t: Mapping[str, Any]) -> ServerConfig:
         d = ServerConfig()
         self.unknown(t, "server", set(ServerConfig.__slots__))
-        scalars = [name for name in ServerConfig.__slots__ if name != "cors_origins"]
+        scalars = [name for name in ServerConfig.__slots__ if name not in ("cors_origins", "trusted_proxies", "shutdown_grace")]
         values: dict[str, Any] = {name: self.typed(t, name, "server", type(getattr(d, name)), getattr(d, name)) for name in scalars}
         origins = self.typed(t, "cors_origins", "server", list, [])
         if not all(isinstance(o, str) and o for o in origins):
             self.error("server.cors_origins", 'must be an array of origins such as "https://app.example.com" (or "*")')
             origins = []
         values["cors_origins"] = tuple(origins)
+        values["trusted_proxies"] = self.trusted_proxies(t)
+        grace = t.get("shutdown_grace", d.shutdown_grace)
+        if isinstance(grace, bool) or not isinstance(grace, int | float):
+            self.error("server.shutdown_grace", f"must be a number of seconds, got {type(grace).__name__}")
+            grace = d.shutdown_grace
+        values["shutdown_grace"] = float(grace)
+        if values["shutdown_grace"] < 0:
+            self.error("server.shutdown_grace", "must be 0 or more seconds")
+        for name in ("health_prefix", "metrics_path"):
+            path = values[name]
+            if path and (not path.startswith("/") or path.endswith("/") or "?" in path or "#" in path):
+                off = ' (or be "" for off)' if name == "metrics_path" else ""
+                self.error(f"server.{name}", f"must start with '/' and not end with '/'{off}")
         for name in ("max_body_bytes", "max_json_depth", "default_page_size", "max_page_size"):
             if values[name] < 1:
                 self.error(f"server.{name}", "must be at least 1")
         if not 0 <= values["port"] <= 65535:
             self.error("server.port", "must be between 0 and 65535")
         return ServerConfig(**values)
+
+    def trusted_proxies(self, t: Mapping[str, Any]) -> tuple[str, ...]:
+        import ipaddress
+
+        default = ServerConfig().trusted_proxies
+        proxies = self.typed(t, "trusted_proxies", "server", list, list(default))
+        for i, p in enumerate(proxies):
+            try:
+                ipaddress.ip_network(p, strict=False)
+            except (TypeError, ValueError):
+                self.error(f"server.trusted_proxies[{i}]", f"must be an IP address or network such as 10.0.0.0/8, got {p!r}")
+        return tuple(proxies)
+
+    def own_paths(self, server: ServerConfig, routes: tuple[Route, ...]) -> None:
+        """``/healthz``, ``/readyz`` and ``/metrics`` are answered first: one under a front door's prefix would hide its resources."""
+        from relgate.health import endpoint_paths
+
+        for name, path in endpoint_paths(server).items():
+            for route in routes:
+                if route.prefix != "/" and (path == route.prefix or path.startswith(route.prefix + "/")):
+                    key = "server.metrics_path" if name == "metrics" else "server.health_prefix"
+                    self.error(key, f"{path} lies under the front door {route.prefix}; choose a path outside it")
 
     def routes(self, value: Any, schema: Schema, backends: Mapping[str, Backend]) -> tuple[Route, ...]:
         from relgate.dialects import DIALECTS
