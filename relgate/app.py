@@ -25,8 +25,8 @@ from relgate.config import Config, Route
 from relgate.dialects import Intent, ServerDialect, server_factory
 from relgate.metrics import DoorMetrics
 from relgate.model import HttpRequest, HttpResponse, Problem, ProblemError
-from relgate.passthrough import PassThrough
 from relgate.observe import Observer
+from relgate.passthrough import PassThrough
 from relgate.store import Store
 from relgate.targets import NO_CALL, Call, Target
 from relgate.targets.registry import backend_targets, used

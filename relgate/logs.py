@@ -83,12 +83,12 @@ class RequestIdFilter(logging.Filter):
 
 
 def json_formatter() -> logging.Formatter:
-    """``{"level", "logger", "message", …extra fields, "traceback", "time"}``, one object per line."""
+    """``{"level", "logger", "pid", "message", …extra fields, "traceback", "time"}``, one object per line."""
     from pythonjsonlogger.orjson import OrjsonFormatter
 
     return OrjsonFormatter(
-        "%(levelname)s %(name)s %(message)s",
-        rename_fields={"levelname": "level", "name": "logger", "exc_info": "traceback"},
+        "%(levelname)s %(name)s %(process)d %(message)s",
+        rename_fields={"levelname": "level", "name": "logger", "process": "pid", "exc_info": "traceback"},
         timestamp="time",
         # uvicorn adds a coloured copy of some messages; one copy is enough.
         reserved_attrs=[*RESERVED_ATTRS, "color_message"],
