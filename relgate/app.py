@@ -132,7 +132,13 @@ def _too_large(limit: int) -> ProblemError:
 
 def _call(scope: Scope, headers: Mapping[str, str]) -> Call:
     client = scope.get("client")
-    return Call(headers=headers, client=client[0] if client else "", scheme=scope.get("scheme", "http"), host=headers.get("host", ""))
+    return Call(
+        headers=headers,
+        client=client[0] if client else "",
+        scheme=scope.get("scheme", "http"),
+        host=headers.get("host", ""),
+        request_id=context.current_request_id() or "",
+    )
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -28,13 +28,16 @@ class Call:
     """The caller's side of one request, as a target may need it (plain values, no I/O).
 
     ``headers`` are the caller's request headers (lower-case names); ``client`` the peer
-    address; ``scheme`` and ``host`` what the caller used to reach relgate.
+    address; ``scheme`` and ``host`` what the caller used to reach relgate; ``request_id`` the
+    id relgate logs the request under (the caller's valid ``X-Request-ID``, else a new one),
+    which a backend receives as its ``X-Request-ID``.
     """
 
     headers: Mapping[str, str] = field(default_factory=dict)
     client: str = ""
     scheme: str = "http"
     host: str = ""
+    request_id: str = ""
 
 
 NO_CALL = Call()

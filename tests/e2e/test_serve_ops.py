@@ -466,3 +466,57 @@ def test_asgi_app_with_a_broken_config_says_so_in_one_line(tmp_path: Path) -> No
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert f"relgate: {bad}: server.port: must be int, got str" in done.stderr.splitlines()
+
+
+# --- backends ---------------------------------------------------------------------------------
+
+
+def test_a_proxy_counts_its_backend_calls_sends_its_request_id_and_reports_the_backend_ready(tmp_path: Path) -> None:
+    from tests.e2e.test_proxy_serve import _proxy_toml
+
+    backend_dir, proxy_dir = tmp_path / "backend", tmp_path / "proxy"
+    backend_dir.mkdir()
+    proxy_dir.mkdir()
+    write_config(backend_dir)
+    backend = start(backend_dir)
+    try:
+        (proxy_dir / "gateway.toml").write_text(_proxy_toml(backend.url))
+        proxy = start(proxy_dir)
+        try:
+            with httpx.Client(base_url=proxy.url, timeout=10) as http:
+                create_person(http, "Ann")  # no X-Request-ID: the proxy makes one and passes it on
+                r = http.get("/jsonapi/people", headers={"Accept": JSONAPI, "X-Request-ID": "bad id with spaces"})
+                assert r.status_code == 200
+                ready = http.get("/readyz")
+                assert ready.status_code == 200
+                assert set(ready.json()["checks"]) == {"ng"}  # the store serves no route here
+                assert ready.json()["checks"]["ng"]["detail"].startswith(f"{backend.url}/restless/api answered ")
+            samples = scrape(proxy.url)
+            assert value(samples, "relgate_backend_requests_total", backend="ng", status="201") == 1
+            assert value(samples, "relgate_backend_requests_total", backend="ng", status="200") >= 1
+            assert value(samples, "relgate_backend_request_duration_seconds_count", backend="ng") >= 2
+            assert value(samples, "relgate_requests_total", route="/jsonapi", dialect="jsonapi", target="ng", status="201") == 1
+        finally:
+            proxy.stop()
+    finally:
+        backend.stop()
+    # with the backend gone, the proxy is alive but not ready, and names the backend
+    orphan = start(proxy_dir)
+    try:
+        r = httpx.get(orphan.url + "/readyz", timeout=10)
+        assert r.status_code == 503 and r.json()["checks"]["ng"]["ok"] is False
+        assert "ConnectError" in r.json()["checks"]["ng"]["detail"]
+        assert httpx.get(orphan.url + "/healthz", timeout=10).status_code == 200
+        assert httpx.get(orphan.url + "/jsonapi/people", headers={"Accept": JSONAPI}, timeout=10).status_code == 502
+        samples = scrape(orphan.url)
+        assert value(samples, "relgate_backend_errors_total", backend="ng", kind="connect") == 1
+        assert value(samples, "relgate_backend_requests_total", backend="ng", status="error") == 1  # /readyz is not counted
+    finally:
+        orphan.stop()
+    front = [a for a in proxy.access() if a["path"].startswith("/jsonapi")]
+    back = {a["request_id"]: a for a in backend.access()}
+    first = [a for a in front if a["method"] == "POST"]
+    assert first and first[0]["backend_requests"] >= 1
+    assert first[0]["request_id"] in back  # the backend logged the proxy's id
+    refused = [a for a in front if a["method"] == "GET" and a["status"] == 200]
+    assert refused and refused[0]["request_id"] != "bad id with spaces" and refused[0]["request_id"] in back
