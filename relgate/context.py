@@ -9,8 +9,8 @@ never see each other's.
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from contextvars import ContextVar
 from typing import Any
 
@@ -48,7 +48,8 @@ def current_request_id() -> str | None:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """32 random hex digits (as random as a UUID4, without building a UUID object per request)."""
+    return os.urandom(16).hex()
 
 
 def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
