@@ -64,7 +64,7 @@ async def http(gateway: Gateway) -> AsyncIterator[httpx.AsyncClient]:
 async def test_an_unexpected_error_is_one_json_line_with_its_traceback_and_request_id(
     http: httpx.AsyncClient, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(batch: object) -> None:  # a fault the store cannot be made to raise on purpose
+    async def broken(batch: object, call: object = None) -> None:  # a fault the store cannot be made to raise on purpose
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(gateway.store, "execute", broken)

@@ -96,7 +96,12 @@ def wait_ready(server: Server, path: str = "/healthz") -> None:
 
 
 def write_config(directory: Path, server_lines: str = "", store: str | None = None) -> Path:
-    text = EXAMPLE.read_text().replace("[server]\n", f"[server]\n{server_lines}\n", 1)
+    """The example with ``server_lines`` (``key = value`` lines) replacing its [server] keys of those names."""
+    text = EXAMPLE.read_text()
+    for line in server_lines.splitlines():
+        key = line.split("=", 1)[0].strip()
+        text = re.sub(rf"(?m)^{re.escape(key)}\s*=.*\n", "", text, count=1)
+    text = text.replace("[server]\n", f"[server]\n{server_lines}\n", 1)
     if store is not None:
         text = text.replace('url = "sqlite+aiosqlite:///relgate.db"', f'url = "{store}"')
     path = directory / "gateway.toml"
