@@ -278,6 +278,8 @@ class _Checker:
         default = ServerConfig().trusted_proxies
         proxies = self.typed(t, "trusted_proxies", "server", list, list(default))
         for i, p in enumerate(proxies):
+            if p == "*":  # any peer (behind a load balancer whose address changes)
+                continue
             try:
                 ipaddress.ip_network(p, strict=False)
             except (TypeError, ValueError):
@@ -288,11 +290,13 @@ class _Checker:
         """``/healthz``, ``/readyz`` and ``/metrics`` are answered first: one under a front door's prefix would hide its resources."""
         from relgate.health import endpoint_paths
 
+        reported: set[str] = set()
         for name, path in endpoint_paths(server).items():
+            key = "server.metrics_path" if name == "metrics" else "server.health_prefix"
             for route in routes:
-                if route.prefix != "/" and (path == route.prefix or path.startswith(route.prefix + "/")):
-                    key = "server.metrics_path" if name == "metrics" else "server.health_prefix"
+                if key not in reported and route.prefix != "/" and (path == route.prefix or path.startswith(route.prefix + "/")):
                     self.error(key, f"{path} lies under the front door {route.prefix}; choose a path outside it")
+                    reported.add(key)
 
     def routes(self, value: Any, schema: Schema, backends: Mapping[str, Backend]) -> tuple[Route, ...]:
         from relgate.dialects import DIALECTS
