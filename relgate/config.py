@@ -277,14 +277,17 @@ class _Checker:
 
         default = ServerConfig().trusted_proxies
         proxies = self.typed(t, "trusted_proxies", "server", list, list(default))
+        out: list[str] = []
         for i, p in enumerate(proxies):
             if p == "*":  # any peer (behind a load balancer whose address changes)
+                out.append(p)
                 continue
             try:
-                ipaddress.ip_network(p, strict=False)
+                # a network is kept in its canonical form (10.0.0.1/8 -> 10.0.0.0/8): uvicorn takes only that
+                out.append(str(ipaddress.ip_network(p, strict=False)) if "/" in p else str(ipaddress.ip_address(p)))
             except (TypeError, ValueError):
                 self.error(f"server.trusted_proxies[{i}]", f"must be an IP address or network such as 10.0.0.0/8, got {p!r}")
-        return tuple(proxies)
+        return tuple(out)
 
     def own_paths(self, server: ServerConfig, routes: tuple[Route, ...]) -> None:
         """``/healthz``, ``/readyz`` and ``/metrics`` are answered first: one under a front door's prefix would hide its resources."""

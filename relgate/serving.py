@@ -42,7 +42,8 @@ def uvicorn_options(config: Config, *, log_level: str, proxy_headers: bool) -> d
         "log_level": log_level,
         "access_log": False,  # relgate.access replaces it
         "proxy_headers": proxy_headers,
-        "forwarded_allow_ips": list(config.server.trusted_proxies),
+        # uvicorn trusts any peer only for a lone "*"
+        "forwarded_allow_ips": "*" if "*" in config.server.trusted_proxies else list(config.server.trusted_proxies),
         "timeout_graceful_shutdown": config.server.shutdown_grace,
     }
 

@@ -224,7 +224,7 @@ def test_config_defaults_and_accepted_values() -> None:
     default = from_dict(data).server
     assert default.trusted_proxies == ("127.0.0.1", "::1")
     assert (default.health_prefix, default.metrics_path, default.shutdown_grace) == ("", "/metrics", 20.0)
-    data["server"].update({"trusted_proxies": ["10.0.0.0/8", "fd00::/8", "192.0.2.7", "*"], "shutdown_grace": 5, "metrics_path": ""})
+    data["server"].update({"trusted_proxies": ["10.1.2.3/8", "fd00::/8", "192.0.2.7", "*"], "shutdown_grace": 5, "metrics_path": ""})
     server = from_dict(data).server
-    assert server.trusted_proxies == ("10.0.0.0/8", "fd00::/8", "192.0.2.7", "*")
+    assert server.trusted_proxies == ("10.0.0.0/8", "fd00::/8", "192.0.2.7", "*")  # networks in the form uvicorn matches
     assert server.shutdown_grace == 5.0 and server.metrics_path == ""

@@ -311,6 +311,8 @@ def test_workers_must_be_a_positive_number(workdir: Path) -> None:
         ((), "", "127.0.0.1"),  # without --proxy-headers the peer is the client
         (("--proxy-headers",), "", "203.0.113.9"),  # 127.0.0.1 is trusted by default
         (("--proxy-headers",), 'trusted_proxies = ["10.0.0.0/8"]', "127.0.0.1"),  # an untrusted forwarder is ignored
+        (("--proxy-headers",), 'trusted_proxies = ["127.0.0.9/8"]', "203.0.113.9"),  # a network written with host bits
+        (("--proxy-headers",), 'trusted_proxies = ["192.0.2.1", "*"]', "203.0.113.9"),  # any peer
     ],
 )
 def test_forwarded_for_believed_only_from_trusted_proxies(tmp_path: Path, args: tuple[str, ...], server_lines: str, client: str) -> None:
