@@ -22,11 +22,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from relgate import context
 from relgate.auth import Guard
 from relgate.config import Config, Route
 from relgate.dialects import Intent, ServerDialect, server_factory
 from relgate.edge import EdgeHeaders, Origins, cache_control
+from relgate.metrics import DoorMetrics
 from relgate.model import HttpRequest, HttpResponse, Problem, ProblemError
+from relgate.observe import Observer
 from relgate.passthrough import PassThrough
 from relgate.store import Store, StoreSchemaError
 from relgate.targets import NO_CALL, Call, Target
@@ -69,10 +72,14 @@ class FrontDoor:
         self.body_timeout = body_timeout
         self.origins = origins or Origins()
         self.guard = guard
+        self.metrics = DoorMetrics(route.prefix, route.dialect, route.target)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # websockets are not relgate's business
             return
+        ctx = context.current()
+        if ctx is not None:  # the observer counts and logs the request under this door
+            ctx.door = self.metrics
         root = scope.get("root_path", "")
         path = scope["path"]
         if root and path.startswith(root):
@@ -181,7 +188,13 @@ def _too_large(limit: int) -> ProblemError:
 
 def _call(scope: Scope, headers: Mapping[str, str]) -> Call:
     client = scope.get("client")
-    return Call(headers=headers, client=client[0] if client else "", scheme=scope.get("scheme", "http"), host=headers.get("host", ""))
+    return Call(
+        headers=headers,
+        client=client[0] if client else "",
+        scheme=scope.get("scheme", "http"),
+        host=headers.get("host", ""),
+        request_id=context.current_request_id() or "",
+    )
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -272,6 +285,8 @@ class Gateway:
                 max_age=600,
             )
         self.app = EdgeHeaders(self.app)
+        # Outermost: request ids, /healthz, /readyz and /metrics, the request's metrics and log line.
+        self.app = Observer(self.app, config.server, self.targets)
         self._started = False
 
     @property

@@ -50,10 +50,8 @@ def check(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from relgate.app import Gateway
-    from relgate.serving import uvicorn_settings
+    from relgate.serving import run as run_server
 
     config = _load(args.config)
     if args.store:
@@ -87,10 +85,9 @@ def serve(args: argparse.Namespace) -> int:
     for route in sorted(config.routes, key=lambda r: r.prefix):
         target = route.target if route.target == "store" else f"{route.target} ({config.backends[route.target].dialect})"
         print(f"  {route.prefix:<16} {route.dialect:<16} -> {target}", flush=True)
-    limits = uvicorn_settings(config.server)  # head deadline, keep-alive, connection cap, head size
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level=args.log_level, access_log=args.log_level == "debug", **limits))
-    server.run(sockets=[sock])
-    return 0 if server.started else 1
+    return run_server(
+        config, sock, app=app, workers=args.workers, log_level=args.log_level, proxy_headers=args.proxy_headers, store_override=args.store
+    )
 
 
 def migrate(args: argparse.Namespace) -> int:
@@ -132,8 +129,24 @@ def migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("relgate")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="relgate", description="A gateway between the relationship dialects of REST APIs.")
+    parser.add_argument("--version", action="version", version=f"relgate {_version()}")
     sub = parser.add_subparsers(dest="command")
     p_serve = sub.add_parser("serve", help="serve the configured front doors (the default command)")
     p_serve.add_argument("--config", help="configuration file (default: $RELGATE_CONFIG, ./gateway.toml, else the example)")
@@ -141,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--port", type=int, help="port (default: server.port, 8080; 0 picks a free one)")
     p_serve.add_argument("--store", help="store URL: sqlite:///path or postgresql://… (overrides store.url)")
     p_serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p_serve.add_argument("--workers", type=_positive, default=1, help="worker processes on the one socket (default 1)")
+    p_serve.add_argument(
+        "--proxy-headers", action="store_true", help="believe X-Forwarded-For/-Proto from server.trusted_proxies (behind nginx …)"
+    )
     p_check = sub.add_parser("check", help="check a configuration and report every error with its key path")
     p_check.add_argument("--config", help="configuration file (default: $RELGATE_CONFIG, ./gateway.toml, else the example)")
     p_init = sub.add_parser("init", help="write a starting configuration from a Strapi project or SQLAlchemy models")

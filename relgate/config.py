@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from relgate.auth import AuthScheme, parse_schemes
-from relgate.edge import DEFAULT_TRUSTED_PROXIES, networks, public_url_problem
+from relgate.edge import DEFAULT_TRUSTED_PROXIES, public_url_problem
 from relgate.envsubst import substitute
 from relgate.schema import (
     ATTRIBUTE_KINDS,
@@ -57,7 +57,7 @@ class ServerConfig:
     public_url: str = ""
     """The URL callers reach relgate at; absolute URLs (0.17's Location, Link) start with it."""
     trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES
-    """Peers (IPs, CIDRs) whose X-Forwarded-Proto / X-Forwarded-Host / Host are believed."""
+    """Peers (IPs, CIDRs, ``"*"``) whose X-Forwarded-* / Host are believed (absolute URLs, ``serve --proxy-headers``)."""
     body_timeout: float = 30.0
     """Seconds a client has to send the whole request body (then 408)."""
     header_timeout: float = 10.0
@@ -68,6 +68,12 @@ class ServerConfig:
     """Open connections at most; requests beyond get 503 (uvicorn's limit_concurrency)."""
     max_header_bytes: int = 16384
     """Request line and headers larger than this are refused (h11's max incomplete event size)."""
+    health_prefix: str = ""
+    """``/healthz`` and ``/readyz`` answer under this prefix (the root by default)."""
+    metrics_path: str = "/metrics"
+    """Where Prometheus scrapes; ``""`` turns the endpoint off."""
+    shutdown_grace: float = 20.0
+    """Seconds in-flight requests get to finish after SIGTERM/SIGINT before they are cancelled."""
 
 
 def _policy(policies: Mapping[tuple[str, str], Mapping[str, Any]], rel: Relationship, name: str, default: Any) -> Any:
@@ -254,6 +260,7 @@ class _Checker:
         routes = self.routes(data.get("routes"), schema, backends, auth)
         if not self.errors:  # a dialect sees only a schema and routes without errors (no follow-on errors)
             self.front_doors(routes, schema, server)
+        self.own_paths(server, routes)
         if self.errors:
             return None
         return Config(server=server, store_url=store_url, routes=routes, schema=schema, source=source, backends=backends, auth=auth)
@@ -310,7 +317,7 @@ class _Checker:
     def server(self, t: Mapping[str, Any]) -> ServerConfig:
         d = ServerConfig()
         self.unknown(t, "server", set(ServerConfig.__slots__))
-        special = ("cors_origins", "trusted_proxies", "body_timeout", "header_timeout")  # checked below / in edge()
+        special = ("cors_origins", "trusted_proxies", "body_timeout", "header_timeout", "shutdown_grace")  # checked below / in edge()
         scalars = [name for name in ServerConfig.__slots__ if name not in special]
         values: dict[str, Any] = {name: self.typed(t, name, "server", type(getattr(d, name)), getattr(d, name)) for name in scalars}
         origins = self.typed(t, "cors_origins", "server", list, [])
@@ -319,6 +326,18 @@ class _Checker:
             origins = []
         values["cors_origins"] = tuple(origins)
         self.edge(t, values)
+        grace = t.get("shutdown_grace", d.shutdown_grace)
+        if isinstance(grace, bool) or not isinstance(grace, int | float):
+            self.error("server.shutdown_grace", f"must be a number of seconds, got {type(grace).__name__}")
+            grace = d.shutdown_grace
+        values["shutdown_grace"] = float(grace)
+        if values["shutdown_grace"] < 0:
+            self.error("server.shutdown_grace", "must be 0 or more seconds")
+        for name in ("health_prefix", "metrics_path"):
+            path = values[name]
+            if path and (not path.startswith("/") or path.endswith("/") or "?" in path or "#" in path):
+                off = ' (or be "" for off)' if name == "metrics_path" else ""
+                self.error(f"server.{name}", f"must start with '/' and not end with '/'{off}")
         limits = ("max_populate_depth", "max_populated_entries", "max_atomic_operations", "max_included_resources", "max_nested_items")
         edge = ("keep_alive_timeout", "max_connections")
         for name in ("max_body_bytes", "max_json_depth", "default_page_size", "max_page_size", *limits, *edge):
@@ -332,13 +351,7 @@ class _Checker:
         """The server keys of relgate's edge (relgate/edge.py): public URL, proxies, timeouts."""
         if values["public_url"] and (problem := public_url_problem(values["public_url"])):
             self.error("server.public_url", problem)
-        proxies = self.typed(t, "trusted_proxies", "server", list, list(DEFAULT_TRUSTED_PROXIES))
-        try:
-            networks(proxies)
-        except (ValueError, TypeError, AttributeError):
-            self.error("server.trusted_proxies", 'must be an array of IP addresses or CIDR blocks such as ["127.0.0.1", "10.0.0.0/8"]')
-            proxies = list(DEFAULT_TRUSTED_PROXIES)
-        values["trusted_proxies"] = tuple(proxies)
+        values["trusted_proxies"] = self.trusted_proxies(t)
         for name in ("body_timeout", "header_timeout"):
             seconds = self.typed(t, name, "server", (int, float), getattr(ServerConfig(), name))
             if isinstance(seconds, bool) or not seconds > 0:
@@ -346,6 +359,35 @@ class _Checker:
             values[name] = float(seconds)
         if values["max_header_bytes"] < 1024:
             self.error("server.max_header_bytes", "must be at least 1024")
+
+    def trusted_proxies(self, t: Mapping[str, Any]) -> tuple[str, ...]:
+        import ipaddress
+
+        default = ServerConfig().trusted_proxies
+        proxies = self.typed(t, "trusted_proxies", "server", list, list(default))
+        out: list[str] = []
+        for i, p in enumerate(proxies):
+            if p == "*":  # any peer (behind a load balancer whose address changes)
+                out.append(p)
+                continue
+            try:
+                # a network is kept in its canonical form (10.0.0.1/8 -> 10.0.0.0/8): uvicorn takes only that
+                out.append(str(ipaddress.ip_network(p, strict=False)) if "/" in p else str(ipaddress.ip_address(p)))
+            except (TypeError, ValueError):
+                self.error(f"server.trusted_proxies[{i}]", f"must be an IP address or network such as 10.0.0.0/8, got {p!r}")
+        return tuple(out)
+
+    def own_paths(self, server: ServerConfig, routes: tuple[Route, ...]) -> None:
+        """``/healthz``, ``/readyz`` and ``/metrics`` are answered first: one under a front door's prefix would hide its resources."""
+        from relgate.health import endpoint_paths
+
+        reported: set[str] = set()
+        for name, path in endpoint_paths(server).items():
+            key = "server.metrics_path" if name == "metrics" else "server.health_prefix"
+            for route in routes:
+                if key not in reported and route.prefix != "/" and (path == route.prefix or path.startswith(route.prefix + "/")):
+                    self.error(key, f"{path} lies under the front door {route.prefix}; choose a path outside it")
+                    reported.add(key)
 
     def routes(
         self, value: Any, schema: Schema, backends: Mapping[str, Backend], auth: Mapping[str, AuthScheme] | None = None

@@ -42,8 +42,14 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def networks(values: Iterable[str]) -> tuple[Network, ...]:
-    """IP addresses and CIDR blocks as networks (raises ValueError on a bad one)."""
-    return tuple(ipaddress.ip_network(v.strip(), strict=False) for v in values)
+    """IP addresses and CIDR blocks as networks (raises ValueError on a bad one); ``"*"`` is every peer."""
+    out: list[Network] = []
+    for v in values:
+        if v.strip() == "*":
+            out += [ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")]
+        else:
+            out.append(ipaddress.ip_network(v.strip(), strict=False))
+    return tuple(out)
 
 
 def public_url_problem(value: str) -> str | None:

@@ -43,7 +43,7 @@ from relgate.store.reads import Reader
 from relgate.store.session import ADVANCE_SEQUENCE, Session, quoted
 from relgate.store.tables import Tables, build_tables
 from relgate.store.writes import Writer
-from relgate.targets import NO_CALL, Call
+from relgate.targets import NO_CALL, Call, Readiness
 
 __all__ = ["Store", "StoreSchemaError", "normalize_url"]
 
@@ -147,6 +147,29 @@ class Store:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    async def check(self) -> Readiness:
+        """Ready when a read of one of the schema's tables succeeds (the database answers, the tables exist).
+
+        A pooled connection the server dropped is invalidated by the first try; the second gets a new one.
+        """
+        table = next(iter(self.tables.metadata.sorted_tables))
+        query = sa.select(sa.literal(1)).select_from(table).limit(1)
+        error: BaseException | None = None
+        for _ in range(2):
+            try:
+                async with self.engine.connect() as conn:
+                    conn = await conn.execution_options(**{READ_ONLY: True})
+                    await conn.execute(query)
+                return Readiness(True, self.url)
+            except sa.exc.DBAPIError as exc:
+                error = exc.orig or exc
+                if not exc.connection_invalidated:
+                    break
+            except Exception as exc:  # unreachable host, refused connection …
+                error = exc
+                break
+        return Readiness(False, f"{type(error).__name__}: {error}")
 
     async def execute(self, batch: Batch, call: Call = NO_CALL) -> Outcome:
         """Run ``batch`` in one transaction; a PostgreSQL deadlock or serialization failure reruns it.

@@ -16,17 +16,28 @@ from relgate.model import Batch, Outcome
 
 
 @dataclass(frozen=True, slots=True)
+class Readiness:
+    """What ``/readyz`` reports for one target: can it serve requests now, and a short why."""
+
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
     """The caller's side of one request, as a target may need it (plain values, no I/O).
 
     ``headers`` are the caller's request headers (lower-case names); ``client`` the peer
-    address; ``scheme`` and ``host`` what the caller used to reach relgate.
+    address; ``scheme`` and ``host`` what the caller used to reach relgate; ``request_id`` the
+    id relgate logs the request under (the caller's valid ``X-Request-ID``, else a new one),
+    which a backend receives as its ``X-Request-ID``.
     """
 
     headers: Mapping[str, str] = field(default_factory=dict)
     client: str = ""
     scheme: str = "http"
     host: str = ""
+    request_id: str = ""
 
 
 NO_CALL = Call()
@@ -45,4 +56,12 @@ class Target(Protocol):
 
     async def execute(self, batch: Batch, call: Call = NO_CALL) -> Outcome:
         """Carry out ``batch``; raise :class:`~relgate.model.ProblemError` to refuse it."""
+        ...
+
+    async def check(self) -> Readiness:
+        """Whether the target can serve now (the store answers a query; a backend answers).
+
+        For ``/readyz``: must not raise, should be quick and cheap (it is polled, and bounded by a
+        timeout). A target without this method is reported ready.
+        """
         ...

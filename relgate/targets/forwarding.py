@@ -30,8 +30,12 @@ def end_to_end(headers: Iterable[tuple[str, str]], *, keep_length: bool = False)
 
 
 def forwarded(call: Call) -> list[tuple[str, str]]:
-    """``X-Forwarded-For`` (appended to what a proxy in front already said), ``-Proto``, ``-Host``."""
-    out: list[tuple[str, str]] = []
+    """``X-Forwarded-For`` (appended to what a proxy in front already said), ``-Proto``, ``-Host``, ``X-Request-ID``.
+
+    The request id is the one relgate logged the request under, so the backend's lines join ours
+    (a caller's id relgate refused as unsafe is not passed on).
+    """
+    out: list[tuple[str, str]] = [("x-request-id", call.request_id)] if call.request_id else []
     if call.client:
         prior = call.headers.get("x-forwarded-for")
         out.append(("x-forwarded-for", f"{prior}, {call.client}" if prior else call.client))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
@@ -26,10 +27,11 @@ from starlette.types import ASGIApp
 from relgate.config import Backend
 from relgate.dialects import ClientDialect
 from relgate.dialects.client import Exchange, action, is_write
+from relgate.metrics import BackendMetrics
 from relgate.model import Batch, HttpRequest, HttpResponse, One, Outcome, Problem, ProblemError, Resource, ResourceList, Result, Step
 from relgate.ops import created_lid, substitute
 from relgate.schema import Schema
-from relgate.targets import NO_CALL, Call
+from relgate.targets import NO_CALL, Call, Readiness
 from relgate.targets.forwarding import end_to_end, passed_through, translated
 from relgate.targets.lowering import Lowering
 
@@ -69,6 +71,7 @@ class RemoteTarget:
         """The path of the backend's API root (where a streamed request's path is rebased)."""
         self.transport = transport if transport is not None or app is None else httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         self.http: httpx.AsyncClient | None = None
+        self.metrics = BackendMetrics(backend.name)
 
     async def open(self) -> None:
         if self.http is None:
@@ -131,17 +134,21 @@ class RemoteTarget:
         assert self.http is not None, "the target is not open"
         url = self.backend.url + request.path + (f"?{request.query}" if request.query else "")
         headers = translated(request.headers, call, self.backend.headers)
+        started = time.perf_counter()
         try:
             answer = await self.http.request(request.method, url, headers=headers, content=request.body or None)
         except httpx.HTTPError as exc:
+            self.metrics.observe(time.perf_counter() - started, error=_error_kind(exc))
             raise BackendFault(self.fault(exc)) from None
         except Exception:
             if self.app is None:
                 raise
+            self.metrics.observe(time.perf_counter() - started, error="app")
             # The wrapped app raised (httpx.ASGITransport re-raises): its failure, logged, no traceback out.
             log.exception("the app behind backend %s failed on %s %s", self.name, request.method, request.path)
             detail = f"The application behind '{self.name}' failed while handling this request; the error is logged."
             raise BackendFault(Problem(500, "internal", "Internal error", detail, meta={"backend": self.name})) from None
+        self.metrics.observe(time.perf_counter() - started, status=answer.status_code)
         return HttpResponse(answer.status_code, tuple(end_to_end(answer.headers.items())), answer.content)
 
     def fault(self, exc: Exception) -> Problem:
@@ -163,10 +170,36 @@ class RemoteTarget:
         assert self.http is not None, "the target is not open"
         url = self.backend.url + path + (f"?{query}" if query else "")
         request = self.http.build_request(method, url, headers=passed_through(headers, call, self.backend.headers), content=body)
+        started = time.perf_counter()
         try:
-            return await self.http.send(request, stream=True)
+            answer = await self.http.send(request, stream=True)
         except httpx.HTTPError as exc:
+            self.metrics.observe(time.perf_counter() - started, error=_error_kind(exc))
             raise BackendFault(self.fault(exc)) from None
+        self.metrics.observe(time.perf_counter() - started, status=answer.status_code)  # time to the answer's head
+        return answer
+
+    # --- readiness ----------------------------------------------------------------------------
+
+    async def check(self) -> Readiness:
+        """Ready when the backend's API root answers at all below 500 (a 401 or 404 is an answer); not counted in its metrics."""
+        if self.http is None:
+            return Readiness(False, "not open")
+        try:
+            async with self.http.stream("GET", self.backend.url + "/", headers=self.backend.headers) as answer:
+                status = answer.status_code
+        except httpx.HTTPError as exc:
+            return Readiness(False, f"{self.backend.url}: {type(exc).__name__}: {exc}".rstrip(": "))
+        return Readiness(status < 500, f"{self.backend.url} answered {status}")
+
+
+def _error_kind(exc: httpx.HTTPError) -> str:
+    """The ``kind`` label of a backend request that got no answer."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(exc, httpx.ConnectError):
+        return "connect"
+    return "transport"
 
 
 def _with_lids(result: Result, lid_of: dict[tuple[str, str], str]) -> Result:
