@@ -91,6 +91,14 @@ class StrapiServer:
         self.renderer = Renderer(schema, self.ids)
         self.uids = {t.name: _uid(t.name_in("strapi")) for t in schema.types.values()}
 
+    def covers(self, path: str) -> bool:
+        """True for a path under one of the schema's content types (``/restaurants[/<id>]``).
+
+        Strapi's other routes (``/upload``, ``/auth/local``, ``/users`` of users-permissions, a
+        plugin's) are not the content API this door translates: a proxy streams them untouched.
+        """
+        return path.strip("/").split("/")[0] in self.types
+
     # --- parse --------------------------------------------------------------------------------
 
     def parse(self, request: HttpRequest) -> Intent:
