@@ -81,7 +81,8 @@ async def test_search_sort_and_pages(sqlite_url: str, backend: str) -> None:
         assert [p["name"] for p in doc["objects"]] == ["a"]
         first = await r.client.get(f"{API}/person", params={"q": json.dumps(q), "results_per_page": "3"})
         assert [p["name"] for p in first.json()["objects"]] == ["d", "c", "b"]
-        single = await r.client.get(f"{API}/person", params={"q": json.dumps({"filters": [{"name": "name", "op": "eq", "val": "e"}], "single": True})})
+        one = {"filters": [{"name": "name", "op": "eq", "val": "e"}], "single": True}
+        single = await r.client.get(f"{API}/person", params={"q": json.dumps(one)})
         assert single.status_code == 200, single.text
         assert single.json()["age"] == 20
 

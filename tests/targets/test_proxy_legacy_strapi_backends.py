@@ -91,7 +91,8 @@ async def test_a_page_off_the_backends_boundaries_is_cut_from_two(sqlite_url: st
 async def test_strapi_positions_are_sent_natively_and_kept(sqlite_url: str) -> None:
     """Positioned adds (what a Strapi caller's connect means) reach a Strapi backend as connect positions."""
     async with rig(sqlite_url, "jsonapi", "strapi") as r:
-        rest = (await r.client.post("/jsonapi/restaurants", json={"data": {"type": "restaurants", "attributes": {"name": "R"}}}, headers=J)).json()
+        made = await r.client.post("/jsonapi/restaurants", json={"data": {"type": "restaurants", "attributes": {"name": "R"}}}, headers=J)
+        rest = made.json()
         cats = []
         for name in "abcd":
             c = await r.client.post("/jsonapi/categories", json={"data": {"type": "categories", "attributes": {"name": name}}}, headers=J)
@@ -134,7 +135,8 @@ async def test_strapi_v4_backend(sqlite_url: str) -> None:
         got = await r.client.get(f"/jsonapi/people/{ann}", params={"include": "computers"})
         assert got.status_code == 200, got.text
         assert [i["id"] for i in got.json()["included"]] == [c1]
-        rm = await r.client.request("DELETE", f"/jsonapi/people/{ann}/relationships/computers", json={"data": [{"type": "computers", "id": c1}]}, headers=J)
+        url = f"/jsonapi/people/{ann}/relationships/computers"
+        rm = await r.client.request("DELETE", url, json={"data": [{"type": "computers", "id": c1}]}, headers=J)
         assert rm.status_code == 204, rm.text
         assert await r.members("people", ann, "computers") == []
         gone = await r.client.delete(f"/jsonapi/computers/{c1}")
