@@ -238,19 +238,20 @@ class LegacyClient:
         if page.limit == 0:
             _, total = yield from self._read_page(fields, path, {**params, "page": "1", "results_per_page": "1"}, [], at)
             return [], total, related
-        limit = min(page.limit, self.per_page)
-        first = page.offset // limit * limit
+        # 0.17 pages of ``size`` covering [offset, offset + limit): one when they line up, else the
+        # pages it straddles (two for a shifted page; more when the backend's cap is below the limit)
+        size = min(page.limit, self.per_page)
+        first, last = page.offset // size, (page.offset + page.limit - 1) // size
         items = []
         total = 0
-        for start in (first, first + limit) if page.offset != first else (first,):
-            number = start // limit + 1
-            window = {**params, "page": str(number), "results_per_page": str(limit)}
+        for number in range(first + 1, last + 2):
+            window = {**params, "page": str(number), "results_per_page": str(size)}
             got, total = yield from self._read_page(fields, path, window, related, at)
             items.extend(got)
-            if len(got) < limit:
+            if len(got) < size:
                 break
-        skip = page.offset - first
-        return items[skip : skip + limit], total, related
+        skip = page.offset - first * size
+        return items[skip : skip + page.limit], total, related
 
     def _read_page(self, fields: Fields, path: str, params: Mapping[str, Any], related: list[Resource], at: Path) -> Exchange:
         response = yield self._request("GET", path, params)
@@ -348,8 +349,9 @@ class LegacyClient:
             fields = self._fields(type_name)
             ids = list(wanted)
             found: set[str] = set()
-            for i in range(0, len(ids), CHECK_CHUNK):
-                chunk = [self._id(wanted[x]) for x in ids[i : i + CHECK_CHUNK]]
+            step = max(1, min(CHECK_CHUNK, self.per_page))  # one page holds a whole chunk
+            for i in range(0, len(ids), step):
+                chunk = [self._id(wanted[x]) for x in ids[i : i + step]]
                 q = {"filters": [{"name": "id", "op": "in", "val": chunk}]}
                 params = {"q": q, "page": "1", "results_per_page": str(max(len(chunk), 1))}
                 response = yield self._request("GET", self._path(fields), params)
