@@ -9,8 +9,8 @@ numeric ids (``{id, attributes}`` entries, numeric ids in URLs and relation item
   ``filters`` (:mod:`.filters_out`), ``sort`` and ``pagination[start]``/``[limit]`` — all written in
   qs bracket syntax by :func:`.qs.encode`, the inverse of the parser the server half reads them
   with; totals from ``meta.pagination.total``.  Strapi cuts a collection at its ``maxLimit``
-  (option ``max_limit``, 100): a larger caller page gets at most that many, a read of everything
-  goes page by page.  Strapi has no relationship URLs: a relationship's linkage and members are
+  (option ``max_limit``, 100): a larger caller page, or a read of everything, is read on page by
+  page until it is full.  Strapi has no relationship URLs: a relationship's linkage and members are
   read through the owner with ``populate`` (unbounded, in Strapi's order); members that are
   filtered go through the inverse relation as a search of the related collection.
 - writes: ``POST``/``PUT`` with ``{"data": …}``, relations as ``{"set": […]}`` (replace), the
@@ -257,8 +257,9 @@ class StrapiClient:
                 break
             items.extend(got)
             start += len(got)
-            if wanted is not None or len(got) < limit or (total is not None and start >= total):
-                break  # a caller's page larger than maxLimit gets maxLimit items, as from Strapi itself
+            # Strapi cuts a page at its maxLimit: a larger caller page is read on until it is full
+            if len(got) < limit or (wanted is not None and len(items) >= wanted) or (total is not None and start >= total):
+                break
         return ResourceList(tuple(items), total, tuple(included.values()))
 
     def _members(self, ref: Ident, rel: Relationship, query: Query, at: Path, *, full: bool) -> Exchange:
