@@ -157,7 +157,12 @@ class Rig:
 @asynccontextmanager
 async def rig(store_url: str, caller: str, backend: str, **backend_keys: Any) -> AsyncIterator[Rig]:
     caller_options = backend_keys.pop("caller_options", None)
-    backend_gw = Gateway(from_dict(backend_config(store_url)))
+    route_options = backend_keys.pop("backend_route_options", None)  # merged into the backend door's own options
+    served = backend_config(store_url)
+    if route_options:
+        door = next(r for r in served["routes"] if r["prefix"] == BACKEND_PREFIX[backend])
+        door["options"] = {**door.get("options", {}), **route_options}
+    backend_gw = Gateway(from_dict(served))
     transport = httpx.ASGITransport(app=backend_gw)  # type: ignore[arg-type]
     config = from_dict(proxy_config(caller, backend, caller_options=caller_options, **backend_keys))
     proxy = Gateway(config, transports={"backend": transport})

@@ -162,3 +162,35 @@ def test_strapi_errors_keep_status_and_name_the_member() -> None:
     assert made.item.id == "c1" and made.item.relationships["owner"] == Ident("people", "p1")
     assert orjson.loads(sent[0].body) == {"data": {"name": "a", "owner": {"documentId": "p1"}}}
     assert "populate[owner][fields][0]=documentId" in sent[0].query  # the answer carries the linkage
+
+
+@pytest.mark.parametrize(("backend", "keys"), [
+    ("restless-legacy", {"options": {"max_results_per_page": 2, "defaults": {"methods": ["GET", "POST", "PATCH", "DELETE"]}}}),
+    ("strapi", {"options": {"max_limit": 2}}),
+])  # fmt: skip
+async def test_a_backend_page_cap_below_the_callers_page_is_read_on(sqlite_url: str, backend: str, keys: dict) -> None:
+    """The backend's door caps pages at 2 too (its own cap): the caller's page of 5 still gets 5."""
+    caps = {"restless-legacy": {"max_results_per_page": 2}, "strapi": {"max_limit": 2}}[backend]
+    async with rig(sqlite_url, "jsonapi", backend, backend_route_options=caps, **keys) as r:
+        ann = await _person_id(r, "Ann")
+        ids = []
+        for n in "abcdefg":
+            body = {"data": {"type": "computers", "attributes": {"name": n}}}
+            ids.append((await r.client.post("/jsonapi/computers", json=body, headers=J)).json()["data"]["id"])
+        page = await r.client.get("/jsonapi/computers", params={"sort": "name", "page[size]": "5", "page[number]": "1"})
+        assert page.status_code == 200, page.text
+        assert [c["attributes"]["name"] for c in page.json()["data"]] == list("abcde")
+        assert page.json()["meta"]["total"] == 7
+        second = await r.client.get("/jsonapi/computers", params={"sort": "name", "page[size]": "5", "page[number]": "2"})
+        assert [c["attributes"]["name"] for c in second.json()["data"]] == ["f", "g"]
+        # linking more members than one backend page holds: every one is found to exist
+        linkage = {"data": [{"type": "computers", "id": i} for i in ids]}
+        put = await r.client.patch(f"/jsonapi/people/{ann}/relationships/computers", json=linkage, headers=J)
+        assert put.status_code == 204, put.text
+        assert sorted(await r.members("people", ann, "computers")) == sorted(ids)
+
+
+async def _person_id(r, name: str) -> str:
+    made = await r.client.post("/jsonapi/people", json={"data": {"type": "people", "attributes": {"name": name}}}, headers=J)
+    assert made.status_code == 201, made.text
+    return made.json()["data"]["id"]
