@@ -48,7 +48,10 @@ class FrontDoor:
         self.max_body_bytes = max_body_bytes
         self.pass_through: PassThrough | None = None
         if isinstance(target, RemoteTarget):
-            self.pass_through = PassThrough(target, dialect, whole_route=target.backend.dialect == route.dialect)
+            # the same dialect streams untouched, unless its server half says the backend's options make
+            # another wire format of it (``streams_to``: a Strapi 5 door in front of a Strapi 4 backend)
+            same = target.backend.dialect == route.dialect and getattr(dialect, "streams_to", lambda _b: True)(target.backend)
+            self.pass_through = PassThrough(target, dialect, whole_route=same)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # websockets are not relgate's business

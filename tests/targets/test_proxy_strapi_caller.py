@@ -116,3 +116,14 @@ async def test_delete_and_errors(sqlite_url: str, backend: str) -> None:
         missing = await r.client.get(f"{API}/people/{ann}")
         assert missing.status_code == 404, missing.text
         assert missing.json()["error"]["name"] == "NotFoundError"
+
+
+async def test_a_strapi_5_door_in_front_of_a_strapi_4_backend_translates(sqlite_url: str) -> None:
+    """Same dialect, other wire format: not streamed (a Strapi 5 caller would get Strapi 4 answers)."""
+    async with rig(sqlite_url, "strapi", "strapi", url="http://backend.test/strapi4/api", options={"response_format": "v4"}) as r:
+        cats = [(await _create(r.client, "categories", {"name": n}))["documentId"] for n in "ab"]
+        made = await _create(r.client, "restaurants", {"name": "R", "categories": {"connect": cats}}, populate="categories")
+        assert "attributes" not in made and made["name"] == "R"  # Strapi 5's flat entry, not v4's {id, attributes}
+        assert [c["documentId"] for c in made["categories"]] == cats
+        rid = _backend_id(r, "jsonapi", "restaurants", made["documentId"])  # the proxy's documentIds over Strapi 4's ids
+        assert await r.members("restaurants", rid, "categories") == [_backend_id(r, "jsonapi", "categories", c) for c in cats]

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from relgate.config import Route, ServerConfig
+from relgate.config import Backend, Route, ServerConfig
 from relgate.dialects import Intent
 from relgate.dialects.strapi import qs
 from relgate.dialects.strapi.docids import DocumentIds
@@ -90,6 +90,10 @@ class StrapiServer:
         self.relations = RelationParser(schema, self.ids)
         self.renderer = Renderer(schema, self.ids)
         self.uids = {t.name: _uid(t.name_in("strapi")) for t in schema.types.values()}
+
+    def streams_to(self, backend: Backend) -> bool:
+        """A Strapi backend answers this door's own format (v5 or v4): then it is streamed untouched."""
+        return (backend.options.get("response_format", "v5") == "v4") == self.v4_route
 
     def covers(self, path: str) -> bool:
         """True for a path under one of the schema's content types (``/restaurants[/<id>]``).
