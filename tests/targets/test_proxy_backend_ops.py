@@ -194,3 +194,16 @@ async def _person_id(r, name: str) -> str:
     made = await r.client.post("/jsonapi/people", json={"data": {"type": "people", "attributes": {"name": name}}}, headers=J)
     assert made.status_code == 201, made.text
     return made.json()["data"]["id"]
+
+
+def test_backend_options_are_checked_with_their_key_paths() -> None:
+    from relgate.config import ConfigError
+
+    with pytest.raises(ConfigError) as bad:
+        options = {"collections": {"nope": {}}, "results_per_page": -1}
+        legacy_client(SCHEMA, Backend("old", "restless-legacy", "http://x/api", options=options))
+    assert all(e.startswith("backends.old.options.") for e in bad.value.errors), bad.value.errors
+    with pytest.raises(ValueError, match=r"backends\.cms\.options"):
+        strapi_client(SCHEMA, Backend("cms", "strapi", "http://x/api", options={"response_format": "v3"}))
+    with pytest.raises(ValueError, match="unknown key"):
+        strapi_client(SCHEMA, Backend("cms", "strapi", "http://x/api", options={"default_limit": 5}))

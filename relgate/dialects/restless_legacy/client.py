@@ -34,7 +34,7 @@ from urllib.parse import quote, urlencode
 import orjson
 
 from relgate.capabilities import Capabilities, forbidden_by_backend, missing
-from relgate.config import Backend
+from relgate.config import Backend, ConfigError
 from relgate.dialects.client import Exchange, bad_answer, json_body
 from relgate.dialects.restless_filters import OPERATORS_OUT, FilterWriter
 from relgate.dialects.restless_legacy.answers import ObjectReader
@@ -94,9 +94,12 @@ class LegacyClient:
         self.backend = backend
         self.name = backend.name
         self.catalog = Catalog(schema)
-        self.settings = read_settings(
-            backend.options, prefix=f"backends.{backend.name}", collection_names=frozenset(self.catalog.by_collection), max_page_size=100
-        )
+        names = frozenset(self.catalog.by_collection)
+        try:
+            self.settings = read_settings(backend.options, prefix=backend.name, collection_names=names, max_page_size=100)
+        except ConfigError as exc:  # the front door's key paths, said of this backend table
+            route_key = f"routes[prefix={backend.name!r}].options"
+            raise ConfigError([e.replace(route_key, f"backends.{backend.name}.options") for e in exc.errors]) from None
         self.per_page = self.settings.max_results_per_page
         self.reader = ObjectReader(self.catalog, backend.name)
         self.filters = FilterWriter(self.catalog, lambda what, at: ProblemError(missing(backend.name, what, at=at)), not_like=False)
