@@ -133,3 +133,6 @@ def test_strapi_ids_and_like_patterns() -> None:
     assert _strapi_back("people", Cmp("name", "in", ())) == Cmp("id", "is_null")  # matches nothing, is not dropped
     with pytest.raises(Refused):
         FilterTree(SCHEMA, "documentId", _fail).tree("people", Cmp("name", "like", "a%b%"))
+    # a to-one compared by its id (0.17's owner_id): through the relation, by documentId
+    assert _strapi_back("computers", Cmp("owner", "eq", doc)) == Related("owner", Cmp("id", "eq", "7"))
+    assert _strapi_back("computers", Cmp("owner", "is_null")) == Not(Related("owner"))

@@ -119,3 +119,30 @@ async def test_backend_errors_in_the_callers_format(sqlite_url: str, backend: st
         missing = await r.client.get(f"{API}/person/{ghost}")
         assert missing.status_code == 404, missing.text
         assert missing.json() == {}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_search_by_foreign_key_columns_and_relations(sqlite_url: str, backend: str) -> None:
+    async with rig(sqlite_url, "restless-legacy", backend) as r:
+        ann = (await _post(r.client, "person", {"name": "Ann"}))["id"]
+        bob = (await _post(r.client, "person", {"name": "Bob"}))["id"]
+        for name, owner in (("a", bob), ("b", ann), ("c", None), ("d", bob)):
+            await _post(r.client, "computer", {"name": name, **({"owner": {"id": owner}} if owner is not None else {})})
+        q = {"filters": [{"name": "owner_id", "op": "eq", "val": bob}], "order_by": [{"field": "name", "direction": "desc"}]}
+        found = await r.client.get(f"{API}/computer", params={"q": json.dumps(q)})
+        assert found.status_code == 200, found.text
+        assert [c["name"] for c in found.json()["objects"]] == ["d", "a"]
+        q = {"filters": [{"name": "computers", "op": "any", "val": {"name": "name", "op": "eq", "val": "b"}}]}
+        owners = await r.client.get(f"{API}/person", params={"q": json.dumps(q)})
+        assert [p["name"] for p in owners.json()["objects"]] == ["Ann"]
+        if backend == "jsonapi":
+            return  # relgate's JSON:API door reads filter[owner][is_null] as "the owner's id is null" (no row): reported
+        orphans = await r.client.get(f"{API}/computer", params={"q": json.dumps({"filters": [{"name": "owner_id", "op": "is_null"}]})})
+        assert [c["name"] for c in orphans.json()["objects"]] == ["c"]
+        if backend == "restless":
+            return  # the JSON:API client sorts by a to-one as sort=owner, which NG refuses: reported
+        q = {"filters": [{"name": "owner_id", "op": "is_not_null"}], "order_by": [{"field": "owner_id"}, {"field": "name"}]}
+        ordered = await r.client.get(f"{API}/computer", params={"q": json.dumps(q)})
+        assert ordered.status_code == 200, ordered.text
+        names = [c["name"] for c in ordered.json()["objects"]]
+        assert names in (["b", "a", "d"], ["a", "d", "b"])  # grouped by owner (Strapi orders owners by documentId), then name

@@ -197,10 +197,16 @@ class StrapiClient:
             params["populate"] = populate
         return params
 
-    def _sort(self, query: Query) -> list[str]:
+    def _sort(self, rtype: ResourceType, query: Query) -> list[str]:
         out = []
         for key in query.sort:
-            path = [*key.path[:-1], self.id_key if key.path[-1] == "id" else key.path[-1]]
+            path = list(key.path)
+            current = rtype
+            for name in path[:-1]:
+                current = self.schema[current.relationships[name].target]
+            if path[-1] in current.relationships:  # a to-one sorts by its id (0.17's order_by owner_id)
+                path.append("id")
+            path[-1] = self.id_key if path[-1] == "id" else path[-1]
             out.append(".".join(path) + (":desc" if key.descending else ":asc"))
         return out
 
@@ -234,7 +240,7 @@ class StrapiClient:
         if query.where is not None:
             params["filters"] = self.filters.tree(rtype.name, query.where)
         if query.sort:
-            params["sort"] = self._sort(query)
+            params["sort"] = self._sort(rtype, query)
         tree = _tree(query.include)
         page = query.page or Page()
         items: list[Resource] = []
@@ -269,7 +275,7 @@ class StrapiClient:
         if full:
             spec: dict[str, Any] = self._shape(target, query)
             if query.sort:
-                spec["sort"] = self._sort(query)
+                spec["sort"] = self._sort(target, query)
         else:
             spec = {"fields": [self.id_key]}
         params = {"fields": [self.id_key], "populate": {rel.name: spec or "true"}}

@@ -61,6 +61,12 @@ class FilterTree:
             return {where.relationship: self.tree(target, where.where)}
         if isinstance(where, FieldCmp):
             raise self.fail("compare two fields of a resource", where.at or None)
+        rel = self.schema[type_name].relationships.get(where.field)
+        if rel is not None and not rel.many:  # a to-one compared by its id (a foreign key, as 0.17's owner_id)
+            if where.op in ("is_null", "is_not_null") or (where.op == "eq" and where.value is None):
+                empty = where.op != "is_not_null"
+                return {rel.name: {"id": {"$null" if empty else "$notNull": "true"}}}
+            return {rel.name: self._cmp(Cmp("id", where.op, where.value, at=where.at))}
         return self._cmp(where)
 
     def _everything(self) -> dict[str, Any]:
