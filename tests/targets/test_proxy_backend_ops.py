@@ -207,3 +207,17 @@ def test_backend_options_are_checked_with_their_key_paths() -> None:
         strapi_client(SCHEMA, Backend("cms", "strapi", "http://x/api", options={"response_format": "v3"}))
     with pytest.raises(ValueError, match="unknown key"):
         strapi_client(SCHEMA, Backend("cms", "strapi", "http://x/api", options={"default_limit": 5}))
+
+
+def test_strapi_4_missing_relation_rows_are_404() -> None:
+    c = strapi_client(SCHEMA, Backend("cms", "strapi", "http://x/api", options={"response_format": "v4"}))
+    op = Create(None, "computers", {"name": "a"}, {"owner": Ident("people", "999")}, at=("data",))
+    text = "1 relation(s) of type api::person.person associated with this entity do not exist"
+    with pytest.raises(ProblemError) as missing:
+        _drive(c, op, _json(400, {"data": None, "error": {"status": 400, "name": "ValidationError", "message": text, "details": {}}}))
+    (p,) = missing.value.problems
+    assert (p.status, p.code, p.at) == (404, "not-found", ("data",))
+    entry = {"id": 5, "attributes": {"name": "a", "owner": {"data": {"id": 999, "attributes": {}}}}}
+    sent, made = _drive(c, op, _json(200, {"data": entry}))
+    assert orjson.loads(sent[0].body) == {"data": {"name": "a", "owner": {"id": 999}}}  # Strapi 4: numeric ids in items
+    assert made.item.id == "5" and made.item.relationships["owner"] == Ident("people", "999")

@@ -10,7 +10,8 @@ Errors are ``{"data": null, "error": {"status", "name", "message", "details"}}``
 kept, with two translations a caller of another dialect expects: Strapi's ``This attribute must
 be unique`` is a 409 conflict, and ``Document with id "X", locale "null" not found`` (a related
 document that does not exist, which Strapi answers 400) is a 404 at the caller's member that
-named X.  ``details.errors[].path`` names the member.
+named X (``N relation(s) of type … do not exist``, its answer to numeric ids, a 404 too).
+``details.errors[].path`` names the member.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from relgate.schema import ResourceType, Schema, ValueProblem, coerce_attribute
 
 UNIQUE = "This attribute must be unique"
 MISSING_DOCUMENT = re.compile(r'Document with id "(?P<id>[^"]*)", locale "[^"]*" not found')
+MISSING_ROWS = re.compile(r"\d+ relation\(s\) of type \S+ associated with this entity do not exist")
+"""Strapi's answer to relation items by numeric id that name no row (Strapi 4 items)."""
 
 
 class EntryReader:
@@ -130,6 +133,8 @@ class EntryReader:
             where = (ident.at or at) if ident is not None else at
             detail = f"No resource of type '{ident.type}' with id '{ident.id}'." if ident is not None else message
             return ProblemError(Problem(404, "not-found", "Resource not found", detail, at=where or None, meta=meta))
+        if MISSING_ROWS.search(message):
+            return ProblemError(Problem(404, "not-found", "Resource not found", message, at=at or None, meta=meta))
         items = details.get("errors") if isinstance(details.get("errors"), list) else []
         problems = []
         for item in items or [None]:
