@@ -331,9 +331,7 @@ class LegacyClient:
                             full[key] = fetched
                             for r in more:
                                 known.setdefault((r.type, r.id), r)
-                        found = full.get(key) or known.get(key) or Resource(ident.type, key[1], {}, {})
-                        out.setdefault(key, found)
-                        out[key] = full.get(key, out[key])
+                        out[key] = full.get(key) or known.get(key) or Resource(ident.type, key[1], {}, {})
                         if deeper:
                             following.append((full[key], deeper))
             level = following
