@@ -203,10 +203,16 @@ def test_backend_options_are_checked_with_their_key_paths() -> None:
         options = {"collections": {"nope": {}}, "results_per_page": -1}
         legacy_client(SCHEMA, Backend("old", "restless-legacy", "http://x/api", options=options))
     assert all(e.startswith("backends.old.options.") for e in bad.value.errors), bad.value.errors
-    with pytest.raises(ValueError, match=r"backends\.cms\.options"):
-        strapi_client(SCHEMA, Backend("cms", "strapi", "http://x/api", options={"response_format": "v3"}))
-    with pytest.raises(ValueError, match="unknown key"):
-        strapi_client(SCHEMA, Backend("cms", "strapi", "http://x/api", options={"default_limit": 5}))
+    from relgate.config import from_dict
+    from relgate.targets.registry import backend_targets
+    from tests.targets.proxy_support import proxy_config
+
+    for options, said in (({"response_format": "v3"}, "backends.backend: options.response_format"),
+                          ({"default_limit": 5}, "backends.backend: options: unknown key(s) default_limit")):  # fmt: skip
+        config = from_dict(proxy_config("jsonapi", "strapi", options=options))
+        with pytest.raises(ConfigError) as refused:
+            backend_targets(config)  # what relgate check runs
+        assert refused.value.errors[0].startswith(said), refused.value.errors
 
 
 def test_strapi_4_missing_relation_rows_are_404() -> None:

@@ -86,13 +86,13 @@ class StrapiClient:
         options = dict(backend.options)
         unknown = sorted(set(options) - OPTIONS)
         if unknown:
-            raise ValueError(f"backends.{backend.name}.options: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(OPTIONS))})")
+            raise ValueError(f"options: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(OPTIONS))})")
         fmt = options.get("response_format", "v5")
         if fmt not in ("v5", "v4"):
-            raise ValueError(f"backends.{backend.name}.options.response_format must be 'v5' or 'v4', not {fmt!r}")
+            raise ValueError(f"options.response_format must be 'v5' or 'v4', not {fmt!r}")
         max_limit = options.get("max_limit", 100)
         if not isinstance(max_limit, int) or isinstance(max_limit, bool) or max_limit < 1:
-            raise ValueError(f"backends.{backend.name}.options.max_limit must be a positive integer")
+            raise ValueError("options.max_limit must be a positive integer")
         self.schema = schema
         self.backend = backend
         self.name = backend.name
