@@ -9,6 +9,7 @@ it would refuse fails the test.  The backend's data is checked through its store
 from __future__ import annotations
 
 import copy
+import dataclasses
 import tomllib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -150,8 +151,10 @@ class Rig:
         return [self.caller_id(i.type, i.id or "") for i in linkage]
 
     async def rows(self, type_name: str) -> list[Resource]:
+        """The backend's rows (through its store), their ids as the proxy's callers see them."""
         (result,) = (await self.backend.store.execute(Batch((List(type_name, Query()),)))).results
-        return list(result.items)  # type: ignore[union-attr]
+        items = list(result.items)  # type: ignore[union-attr]
+        return items if self.ids is None else [dataclasses.replace(r, id=self.caller_id(r.type, r.id)) for r in items]
 
 
 @asynccontextmanager

@@ -11,6 +11,7 @@ import pytest
 
 from relgate.model import Add, After, Batch, Before, End, Ident, List, Page, Query, Remove, SortKey, Start
 from tests.targets import test_proxy_jsonapi_caller as base
+from tests.targets import test_proxy_matrix as matrix
 from tests.targets.proxy_support import rig
 
 J = base.J
@@ -144,3 +145,10 @@ async def test_strapi_v4_backend(sqlite_url: str) -> None:
         gone = await r.client.delete(f"/jsonapi/computers/{c1}")
         assert gone.status_code == 204, gone.text
         assert await r.rows("computers") == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("caller", sorted(matrix.CALLERS))
+async def test_matrix_scenario(sqlite_url: str, caller: str, backend: str) -> None:
+    """The restless, oro and didww callers' matrix cells on these two backends."""
+    await matrix.test_matrix_scenario(sqlite_url, caller, backend)
