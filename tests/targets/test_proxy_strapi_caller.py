@@ -1,4 +1,4 @@
-"""A Strapi 5 caller in front of every backend dialect without its own (relgate's store serving it).
+"""A Strapi 5 caller in front of every backend dialect (relgate's store serving it).
 
 The caller's own request shapes: ``connect`` (with positions on the ordered
 restaurants.categories), ``disconnect``, to-one shorthand and ``null``, ``filters``/``sort``/
@@ -14,7 +14,7 @@ import pytest
 from relgate.dialects.strapi.docids import DocumentIds
 from tests.targets.proxy_support import Rig, rig
 
-BACKENDS = ["jsonapi", "restless", "restless-legacy", "strapi"]
+BACKENDS = ["jsonapi", "restless", "restless-legacy", "strapi", "oro", "didww"]
 API = "/strapi/api"
 
 
