@@ -63,7 +63,10 @@ class Lowering:
         out: list[Problem] = []
         if isinstance(op, (Create, Upsert)):
             rtype = self.schema[op.type]
-            if op.ref is not None and op.ref.id is not None and rtype.id_style not in caps.client_ids:
+            # An Upsert by id creates only when its read finds nothing (0.17's nested {"id": 1} is
+            # get-or-create and nearly always names an existing row): the client half refuses then.
+            creates = isinstance(op, Create)
+            if creates and op.ref is not None and op.ref.id is not None and rtype.id_style not in caps.client_ids:
                 out.append(missing(name, f"accept client-generated ids for '{op.type}' ({rtype.id_style} ids)", at=op.at or None))
             out += self._inline(op.type, op.relationships, op.at, replacing=isinstance(op, Upsert))
         elif isinstance(op, Update):

@@ -10,7 +10,7 @@ import pytest
 from relgate.config import Config
 from relgate.dialects.jsonapi.query import COLLECTION, NOTHING, SINGLE, QueryParser
 from relgate.dialects.wire import query_pairs
-from relgate.model import And, Cmp, Page, ProblemError, Related, SortKey
+from relgate.model import And, Cmp, Not, Page, ProblemError, Related, SortKey
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +138,11 @@ def test_include_relative_to_a_relationship(parser: QueryParser, example_config:
 def test_empty_include_asks_for_no_resources_but_is_given(parser: QueryParser, example_config: Config) -> None:
     args = parse(parser, example_config, "include=", allowed=SINGLE)
     assert args.query.include == () and args.include_given
+
+
+def test_is_null_on_a_relationship_means_no_related_resource(parser: QueryParser, example_config: Config) -> None:
+    q = parse(parser, example_config, "filter[owner][is_null]=true", "computers").query
+    assert q.where == Not(Related("owner"))  # "the related id is null" would match no row at all
+    q = parse(parser, example_config, "filter[author.computers][is_null]=false", "articles").query
+    assert q.where == Related("author", Related("computers"))
+    assert problems(parser, example_config, "filter[owner][is_null]=yes", type_name="computers")[0][0] == "filter[owner][is_null]"

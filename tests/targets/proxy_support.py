@@ -9,6 +9,7 @@ it would refuse fails the test.  The backend's data is checked through its store
 from __future__ import annotations
 
 import copy
+import dataclasses
 import tomllib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ import httpx
 
 from relgate.app import Gateway
 from relgate.config import from_dict
+from relgate.dialects.strapi.docids import DocumentIds
 from relgate.model import Batch, GetLinkage, Ident, List, Query, Resource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +44,14 @@ BACKEND_POLICIES: Mapping[str, Mapping[str, Any]] = {
     },
 }
 """What each backend door forbids, as its route in the example says (the proxy must be told)."""
+
+BACKEND_OPTIONS: Mapping[str, Mapping[str, Any]] = {
+    "restless-legacy": next(r for r in EXAMPLE["routes"] if r["prefix"] == "/legacy/api")["options"],
+}
+"""What each backend door allows, as its route in the example says (0.17's create_api settings)."""
+
+STRING_ID_BACKENDS = frozenset({"strapi"})
+"""Backends whose ids toward callers are strings of their own (Strapi 5's documentIds)."""
 
 CALLER_PREFIX: Mapping[str, str] = {
     "jsonapi": "/jsonapi",
@@ -72,7 +82,12 @@ def proxy_config(caller: str, backend: str, *, caller_options: Mapping[str, Any]
     table: dict[str, Any] = {"dialect": backend, "url": f"http://backend.test{BACKEND_PREFIX[backend]}"}
     if backend in BACKEND_POLICIES:
         table["policies"] = copy.deepcopy(BACKEND_POLICIES[backend])
+    if backend in BACKEND_OPTIONS:
+        table["options"] = copy.deepcopy(BACKEND_OPTIONS[backend])
     table.update(backend_keys)
+    if backend in STRING_ID_BACKENDS and table.get("options", {}).get("response_format") != "v4":
+        for rtype in data["types"].values():
+            rtype["id"] = "string"
     data["backends"] = {"backend": table}
     return data
 
@@ -109,26 +124,48 @@ class Rig:
     proxy: Gateway
     client: httpx.AsyncClient
     backend_client: httpx.AsyncClient
+    ids: DocumentIds | None = None
+    """A Strapi 5 backend's documentIds: the ids callers of the proxy see (None: the store's ids)."""
+
+    def row_id(self, type_name: str, id_: str) -> str:
+        """The backend store's id of a resource the proxy's callers name ``id_``."""
+        if self.ids is None:
+            return id_
+        decoded = self.ids.decode(id_)
+        assert decoded is not None and decoded[0] == type_name, f"{id_!r} is no documentId of {type_name}"
+        return decoded[1]
+
+    def caller_id(self, type_name: str, id_: str) -> str:
+        """The id the proxy's callers see for the backend store's ``id_``."""
+        return id_ if self.ids is None else self.ids.encode(type_name, id_)
 
     async def members(self, type_name: str, id_: str, rel: str) -> list[str]:
-        """The backend's own linkage (through its store), as ids in order."""
-        (result,) = (await self.backend.store.execute(Batch((GetLinkage(Ident(type_name, id_), rel),)))).results
+        """The backend's own linkage (through its store), as ids in order (as the proxy's callers see them)."""
+        ident = Ident(type_name, self.row_id(type_name, id_))
+        (result,) = (await self.backend.store.execute(Batch((GetLinkage(ident, rel),)))).results
         linkage = result.linkage  # type: ignore[union-attr]
         if linkage is None:
             return []
         if isinstance(linkage, Ident):
-            return [linkage.id or ""]
-        return [i.id or "" for i in linkage]
+            return [self.caller_id(linkage.type, linkage.id or "")]
+        return [self.caller_id(i.type, i.id or "") for i in linkage]
 
     async def rows(self, type_name: str) -> list[Resource]:
+        """The backend's rows (through its store), their ids as the proxy's callers see them."""
         (result,) = (await self.backend.store.execute(Batch((List(type_name, Query()),)))).results
-        return list(result.items)  # type: ignore[union-attr]
+        items = list(result.items)  # type: ignore[union-attr]
+        return items if self.ids is None else [dataclasses.replace(r, id=self.caller_id(r.type, r.id)) for r in items]
 
 
 @asynccontextmanager
 async def rig(store_url: str, caller: str, backend: str, **backend_keys: Any) -> AsyncIterator[Rig]:
     caller_options = backend_keys.pop("caller_options", None)
-    backend_gw = Gateway(from_dict(backend_config(store_url)))
+    route_options = backend_keys.pop("backend_route_options", None)  # merged into the backend door's own options
+    served = backend_config(store_url)
+    if route_options:
+        door = next(r for r in served["routes"] if r["prefix"] == BACKEND_PREFIX[backend])
+        door["options"] = {**door.get("options", {}), **route_options}
+    backend_gw = Gateway(from_dict(served))
     transport = httpx.ASGITransport(app=backend_gw)  # type: ignore[arg-type]
     config = from_dict(proxy_config(caller, backend, caller_options=caller_options, **backend_keys))
     proxy = Gateway(config, transports={"backend": transport})
@@ -138,4 +175,11 @@ async def rig(store_url: str, caller: str, backend: str, **backend_keys: Any) ->
             httpx.AsyncClient(transport=proxy_transport, base_url="http://relgate.test") as client,
             httpx.AsyncClient(transport=transport, base_url="http://backend.test") as backend_client,
         ):
-            yield Rig(backend_gw, proxy, client, backend_client)
+            ids = _doc_ids(backend_gw, config, backend)
+            yield Rig(backend_gw, proxy, client, backend_client, ids)
+
+
+def _doc_ids(backend_gw: Gateway, config: Any, backend: str) -> DocumentIds | None:
+    if backend not in STRING_ID_BACKENDS or config.backends["backend"].options.get("response_format") == "v4":
+        return None
+    return DocumentIds(backend_gw.config.schema.types)

@@ -398,6 +398,20 @@ class JsonApiClient:
         return (yield from self._inline(op.ref, rel, new, op.at))
 
     def _remove(self, op: Remove) -> Exchange:
+        if not op.delete_targets:
+            return (yield from self._unlink(op))
+        # 0.17's {"remove": [{"id": 1, "__delete__": true}]}: unlink, then delete what was a member
+        rel = self.schema[op.ref.type].relationships[op.relationship]
+        current, _ = yield from self._read_linkage_any(op.ref, rel, op.at)
+        members = current if isinstance(current, tuple) else (() if current is None else (current,))
+        keys = {i.key for i in members}
+        yield from self._unlink(op)
+        for target in _dedupe(op.targets):
+            if target.key in keys:
+                yield from self._delete(Delete(target, op.at))
+        return None
+
+    def _unlink(self, op: Remove) -> Exchange:
         rel = self.schema[op.ref.type].relationships[op.relationship]
         current: Linkage = None
         if op.require_present or not rel.many or not self.profile.relationship_writes:

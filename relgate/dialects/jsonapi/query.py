@@ -25,7 +25,7 @@ from urllib.parse import quote, urlencode
 
 from relgate.config import ServerConfig
 from relgate.dialects.jsonapi.errors import Issues, bad_parameter
-from relgate.model import And, Cmp, Filter, Page, Query, Related, SortKey
+from relgate.model import And, Cmp, Filter, Not, Page, Query, Related, SortKey
 from relgate.schema import ResourceType, Schema, ValueProblem, coerce_attribute, is_text_field, parse_id
 
 FAMILIES = ("include", "fields", "sort", "page", "filter")
@@ -224,6 +224,15 @@ class QueryParser:
             current = self.schema[rel.target]
         last = path[-1]
         field = last
+        if last in current.relationships and op == "is_null":
+            # filter[owner][is_null]=true: no related resource (not "the related id is null", which no row is)
+            if raw not in ("true", "false"):
+                issues.add(bad_parameter(name, f"Invalid filter value for '{name}': is_null takes 'true' or 'false'."))
+                return None
+            empty: Filter = Not(Related(last)) if raw == "true" else Related(last)
+            for step in reversed(chain):
+                empty = Related(step, empty)
+            return empty
         if last in current.relationships:
             chain.append(last)
             current = self.schema[current.relationships[last].target]

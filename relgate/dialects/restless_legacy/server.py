@@ -100,6 +100,17 @@ class LegacyServer:
         self.errors = ErrorRenderer(self.catalog)
         self.includes: dict[str, Query] = {name: self._include_query(name) for name in schema.types}
 
+    def covers(self, path: str) -> bool:
+        """True for a path under one of this door's collections or ``/eval/<collection>``.
+
+        Anything else (a health URL, another blueprint of the backend app) is not 0.17's API and
+        a proxy streams it to the backend untouched.
+        """
+        segments = path.strip("/").split("/")
+        if len(segments) == 2 and segments[0] == "eval" and segments[1] in self.router.collections:
+            return True
+        return segments[0] in self.router.collections
+
     # --- parse -------------------------------------------------------------------------------
 
     def parse(self, request: HttpRequest) -> Intent:

@@ -14,7 +14,7 @@ dialect answers with a 400.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import quote, unquote_plus
 
 ARRAY_LIMIT = 100
 DEPTH = 20
@@ -114,3 +114,39 @@ def _finish(node: Any) -> Any:
     if isinstance(node, dict):
         return {k: _finish(v) for k, v in node.items()}
     return node
+
+
+# --- the other direction: values -> a qs query string (for Strapi backends) ---------------------
+
+
+def encode(params: dict[str, Any]) -> str:
+    """``{"filters": {"name": {"$eq": "x"}}, "populate": ["a"]}`` -> ``filters[name][$eq]=x&populate[0]=a``.
+
+    The inverse of :func:`parse` for trees of dicts, lists and strings (``None`` is a key without
+    ``=``): lists are written with their indexes, so order is kept; an empty dict or list writes
+    nothing, as in ``qs.stringify``.  Brackets and ``$`` stay readable; everything else in keys and
+    values is percent-encoded.
+    """
+    return "&".join(_pairs(params))
+
+
+def _pairs(params: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for key, value in params.items():
+        _emit(quote(str(key), safe="$"), value, out)
+    return out
+
+
+def _emit(key: str, value: Any, out: list[str]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _emit(f"{key}[{quote(str(k), safe='$')}]", v, out)
+    elif isinstance(value, list):
+        if len(value) > ARRAY_LIMIT + 1:
+            raise QueryStringError(f"{key}: more than {ARRAY_LIMIT + 1} items cannot be written as a qs array")
+        for i, v in enumerate(value):
+            _emit(f"{key}[{i}]", v, out)
+    elif value is None:
+        out.append(key)
+    else:
+        out.append(f"{key}={quote(str(value), safe='')}")

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from relgate.config import Route, RouteOptionsError, ServerConfig
+from relgate.config import Backend, Route, RouteOptionsError, ServerConfig
 from relgate.dialects import Intent
 from relgate.dialects.strapi import qs
 from relgate.dialects.strapi.docids import DocumentIds
@@ -101,6 +101,18 @@ class StrapiServer:
         self.relations = RelationParser(schema, self.ids)
         self.renderer = Renderer(schema, self.ids)
         self.uids = {t.name: _uid(t.name_in("strapi")) for t in schema.types.values()}
+
+    def streams_to(self, backend: Backend) -> bool:
+        """A Strapi backend answers this door's own format (v5 or v4): then it is streamed untouched."""
+        return (backend.options.get("response_format", "v5") == "v4") == self.v4_route
+
+    def covers(self, path: str) -> bool:
+        """True for a path under one of the schema's content types (``/restaurants[/<id>]``).
+
+        Strapi's other routes (``/upload``, ``/auth/local``, ``/users`` of users-permissions, a
+        plugin's) are not the content API this door translates: a proxy streams them untouched.
+        """
+        return path.strip("/").split("/")[0] in self.types
 
     # --- parse --------------------------------------------------------------------------------
 
