@@ -151,3 +151,66 @@ async def test_backend_validation_error_keeps_status_and_detail(ng_backend: Any,
         again = await c.post("/jsonapi/people", json={"data": {"type": "people", "attributes": {"name": "Ann"}}}, headers=J)
         assert 400 <= again.status_code < 500, again.text  # the unique name: ng's own refusal, in JSON:API
         assert len(ng_backend.rows("person")) == 1
+
+
+async def test_jsonapi_caller_in_front_of_flask_restless_017(zero17_backend: Any) -> None:
+    await _jsonapi_scenario(zero17_backend)
+
+
+async def test_strapi_caller_in_front_of_flask_restless_017(zero17_backend: Any) -> None:
+    await _strapi_scenario(zero17_backend)
+
+
+# --- the real Strapi 5 (examples/strapi5/relgate.toml: every id a documentId) ---------------------
+
+
+@asynccontextmanager
+async def strapi_proxy(strapi: Any) -> AsyncIterator[httpx.AsyncClient]:
+    import tomllib
+    from pathlib import Path
+
+    data = tomllib.loads((Path(__file__).resolve().parents[2] / "examples" / "strapi5" / "relgate.toml").read_text())
+    data.pop("store", None)
+    data["backends"]["strapi"]["url"] = strapi.url
+    gw = Gateway(from_dict(data))
+    async with gw, httpx.AsyncClient(transport=httpx.ASGITransport(app=gw), base_url="http://relgate.test") as c:  # type: ignore[arg-type]
+        yield c
+
+
+async def test_jsonapi_caller_in_front_of_strapi(strapi_backend: Any) -> None:
+    async with strapi_proxy(strapi_backend) as c:
+        r = await c.post("/jsonapi/restaurants", json={"data": {"type": "restaurants", "attributes": {"name": "R"}}}, headers=J)
+        assert r.status_code == 201, r.text
+        rid = r.json()["data"]["id"]
+        cats = []
+        for n in ("soup", "fish", "cake"):
+            made = await c.post("/jsonapi/categories", json={"data": {"type": "categories", "attributes": {"name": n}}}, headers=J)
+            assert made.status_code == 201, made.text
+            cats.append(made.json()["data"]["id"])
+        url = f"/jsonapi/restaurants/{rid}/relationships/categories"
+        put = await c.patch(url, json={"data": [{"type": "categories", "id": i} for i in (cats[2], cats[0], cats[1])]}, headers=J)
+        assert put.status_code == 204, put.text
+        assert strapi_backend.related("restaurants", rid, "categories") == [cats[2], cats[0], cats[1]]  # Strapi keeps the order
+        add = await c.post(url, json={"data": [{"type": "categories", "id": cats[0]}]}, headers=J)
+        assert add.status_code == 204, add.text  # idempotent: already a member, nothing sent that Strapi would refuse
+        assert strapi_backend.related("restaurants", rid, "categories") == [cats[2], cats[0], cats[1]]
+        rm = await c.request("DELETE", url, json={"data": [{"type": "categories", "id": cats[2]}]}, headers=J)
+        assert rm.status_code == 204, rm.text
+        assert strapi_backend.related("restaurants", rid, "categories") == [cats[0], cats[1]]
+        got = await c.get(f"/jsonapi/restaurants/{rid}", params={"include": "categories"})
+        assert got.status_code == 200, got.text
+        assert [i["attributes"]["name"] for i in got.json()["included"]] == ["soup", "fish"]
+
+
+async def test_restless_caller_in_front_of_strapi(strapi_backend: Any) -> None:
+    async with strapi_proxy(strapi_backend) as c:
+        ann = await c.post("/restless/api/person", json={"data": {"type": "person", "attributes": {"name": "Ann"}}}, headers=J)
+        assert ann.status_code == 201, ann.text
+        pid = str(ann.json()["data"]["id"])
+        comp = await c.post("/restless/api/computer", json={"data": {"type": "computer", "attributes": {"name": "alpha"}}}, headers=J)
+        assert comp.status_code == 201, comp.text
+        cid = str(comp.json()["data"]["id"])
+        setone = await c.patch(f"/restless/api/computer/{cid}/relationships/owner", json={"data": {"type": "person", "id": pid}}, headers=J)
+        assert setone.status_code == 204, setone.text
+        assert strapi_backend.related("computers", cid, "owner") == pid
+        assert strapi_backend.related("people", pid, "computers") == [cid]
