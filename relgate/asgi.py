@@ -23,19 +23,19 @@ from relgate.app import Gateway
 
 
 def config_path() -> Path:
-    from relgate.cli import default_config_path
+    """``$RELGATE_CONFIG``, else the working directory's file, else the example (relgate.configfile's order)."""
+    from relgate import configfile
 
-    path = os.environ.get("RELGATE_CONFIG")
-    return Path(path) if path else default_config_path()
+    return configfile.config_path(None)
 
 
 def create_app() -> Gateway:
-    from relgate.config import load
+    from relgate.configfile import load_checked
     from relgate.logs import configure_if_unset
     from relgate.store import normalize_url
 
     configure_if_unset(os.environ.get("RELGATE_LOG_LEVEL", "info").lower())
-    config = load(config_path())
+    config = load_checked(config_path())
     store = os.environ.get("RELGATE_SERVE_STORE")
     if store:
         config = dataclasses.replace(config, store_url=normalize_url(store))
