@@ -114,7 +114,7 @@ def test_origin_rules() -> None:
 def test_edge_keys_are_checked_with_their_key_path(key: str, value: object) -> None:
     with pytest.raises(ConfigError) as err:
         from_dict({"server": {key: value}, "routes": [{"prefix": "/a", "dialect": "jsonapi"}], "types": {"a": {}}})
-    assert any(e.startswith(f"server.{key}:") for e in err.value.errors), err.value.errors
+    assert any(e.startswith((f"server.{key}:", f"server.{key}[")) for e in err.value.errors), err.value.errors
 
 
 # --- bare prefixes -------------------------------------------------------------------------------
