@@ -9,7 +9,7 @@ over HTTP) binds each ``lid`` when its create answers and substitutes it into la
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from relgate.model import (
     Add,
@@ -107,17 +107,35 @@ def substitute(op: Op, lids: Lids) -> Op:
     return op
 
 
+def distinct(idents: Iterable[Ident]) -> tuple[Ident, ...]:
+    """``idents`` without repeats (by type and id or lid), each at its first place."""
+    seen: set[tuple[str, str, str]] = set()
+    out: list[Ident] = []
+    for i in idents:
+        if i.key not in seen:
+            seen.add(i.key)
+            out.append(i)
+    return tuple(out)
+
+
+def linked(relationships: Mapping[str, Linkage]) -> tuple[Ident, ...]:
+    """Every identifier a create's or an update's linkage names, in order."""
+    out: list[Ident] = []
+    for value in relationships.values():
+        if isinstance(value, tuple):
+            out.extend(value)
+        elif isinstance(value, Ident):
+            out.append(value)
+    return tuple(out)
+
+
 def referenced(op: Op) -> tuple[Ident, ...]:
     """Every identifier ``op`` names (its own ref, linkage targets, anchors)."""
     out: list[Ident] = []
     ref = getattr(op, "ref", None)
     if isinstance(ref, Ident) and not isinstance(op, (Create, Upsert)):
         out.append(ref)
-    for value in getattr(op, "relationships", {}).values():
-        if isinstance(value, tuple):
-            out.extend(value)
-        elif isinstance(value, Ident):
-            out.append(value)
+    out.extend(linked(getattr(op, "relationships", {})))
     if isinstance(op, SetOne) and op.target is not None:
         out.append(op.target)
     out.extend(getattr(op, "targets", ()))

@@ -25,12 +25,12 @@ be read is :func:`bad_answer` (502 naming the backend).
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from typing import Any
 
 import orjson
 
-from relgate.model import HttpRequest, HttpResponse, Problem, ProblemError, Result
+from relgate.model import HttpRequest, HttpResponse, Problem, ProblemError, Resource, Result
 
 Exchange = Generator[HttpRequest, HttpResponse, Result]
 """Yields backend requests, is sent their answers, returns the op's canonical result."""
@@ -66,6 +66,27 @@ def json_body(backend: str, response: HttpResponse) -> Any:
         return orjson.loads(response.body)
     except orjson.JSONDecodeError as exc:
         raise bad_answer(backend, f"not JSON ({exc})", response.status) from None
+
+
+def include_tree(paths: Iterable[tuple[str, ...]]) -> dict[str, Any]:
+    """Include paths as a tree: ``("author", "computers"), ("author",)`` -> ``{"author": {"computers": {}}}``."""
+    tree: dict[str, Any] = {}
+    for path in paths:
+        node = tree
+        for name in path:
+            node = node.setdefault(name, {})
+    return tree
+
+
+def distinct_resources(resources: Iterable[Resource]) -> tuple[Resource, ...]:
+    """``resources`` without repeats (by type and id), each at its first place (included resources)."""
+    seen: set[tuple[str, str]] = set()
+    out: list[Resource] = []
+    for r in resources:
+        if (r.type, r.id) not in seen:
+            seen.add((r.type, r.id))
+            out.append(r)
+    return tuple(out)
 
 
 def status_code(problem_status: int) -> str:

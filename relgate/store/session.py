@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from relgate.model import Ident, Problem, ProblemError
+from relgate.ops import resolve
 from relgate.schema import Relationship, ResourceType, Schema, parse_id
 from relgate.store.filters import FilterCompiler
 from relgate.store.tables import Tables
@@ -66,20 +67,7 @@ class Session:
 
     def resolve(self, ident: Ident) -> str:
         """The server id an Ident names (a lid is looked up among this batch's creations)."""
-        if ident.id is not None:
-            return ident.id
-        key = (ident.type, ident.lid or "")
-        if key not in self.lids:
-            raise ProblemError(
-                Problem(
-                    400,
-                    "unknown-lid",
-                    "Unknown local id",
-                    f"No resource of type '{ident.type}' with lid '{ident.lid}' was created before this point.",
-                    at=ident.at or None,
-                )
-            )
-        return self.lids[key]
+        return resolve(ident, self.lids).id or ""
 
     async def advance_sequence(self, rtype: ResourceType, db_id: Any) -> None:
         """After an explicit integer id on PostgreSQL: move the id sequence past it.

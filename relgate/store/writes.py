@@ -39,6 +39,7 @@ from relgate.model import (
     UpdateWhere,
     Upsert,
 )
+from relgate.ops import distinct
 from relgate.ordering import placements
 from relgate.schema import Relationship, ResourceType
 from relgate.store.session import Session, chunks
@@ -231,7 +232,7 @@ class Writer:
 
     async def replace(self, op: Replace) -> None:
         rel = self._rel(op.ref, op.relationship, many=True, at=op.at)
-        db_id, _ = await self._lock_owner(op.ref, rel, _unique(op.targets))
+        db_id, _ = await self._lock_owner(op.ref, rel, distinct(op.targets))
         await self._replace(rel, db_id, op.targets)
 
     async def add(self, op: Add) -> None:
@@ -239,7 +240,7 @@ class Writer:
             await self._add_placed(op)
             return
         rel = self._rel(op.ref, op.relationship, many=True, at=op.at)
-        targets = _unique(op.targets)
+        targets = distinct(op.targets)
         owner, ids = await self._lock_owner(op.ref, rel, targets)
         link = Link.of(self.sess, rel)
         present = await self._present(link, owner, ids)
@@ -299,7 +300,7 @@ class Writer:
         rel = self._rel(op.ref, op.relationship, many=True, at=op.at)
         owner = await self.sess.require(op.ref, lock=True)
         target_type = self.schema[rel.target]
-        ids = [i for i in (self.sess.db_id(target_type, self.sess.resolve(t)) for t in _unique(op.targets)) if i is not None]
+        ids = [i for i in (self.sess.db_id(target_type, self.sess.resolve(t)) for t in distinct(op.targets)) if i is not None]
         link = Link.of(self.sess, rel)
         present = list(await self._present(link, owner, ids))
         if op.require_present:
@@ -438,7 +439,7 @@ class Writer:
             )
 
     async def _replace(self, rel: Relationship, owner: Any, targets: Sequence[Ident]) -> None:
-        targets = _unique(targets)
+        targets = distinct(targets)
         ids = await self.sess.require_all(targets)
         link = Link.of(self.sess, rel)
         current = await self.sess.member_ids(rel, owner)
@@ -578,13 +579,3 @@ class Writer:
             return (await self.sess.conn.execute(stmt)).scalar(), rank
         stmt = sa.select(link.rank).where(link.near == owner, link.rank > rank).order_by(link.rank.asc()).limit(1)
         return rank, (await self.sess.conn.execute(stmt)).scalar()
-
-
-def _unique(idents: Sequence[Ident]) -> tuple[Ident, ...]:
-    seen: set[tuple[str, str, str]] = set()
-    out: list[Ident] = []
-    for i in idents:
-        if i.key not in seen:
-            seen.add(i.key)
-            out.append(i)
-    return tuple(out)

@@ -36,7 +36,7 @@ from urllib.parse import quote, urlencode
 
 from relgate.capabilities import Capabilities, missing
 from relgate.config import Backend
-from relgate.dialects.client import Exchange, bad_answer
+from relgate.dialects.client import Exchange, bad_answer, distinct_resources
 from relgate.dialects.jsonapi.answers import AnswerReader
 from relgate.dialects.jsonapi.filters_out import filter_pairs
 from relgate.dialects.jsonapi.profile import ATOMIC_EXT, JSONAPI_1_1, JsonApiProfile
@@ -77,6 +77,7 @@ from relgate.model import (
     UpdateWhere,
     Upsert,
 )
+from relgate.ops import distinct
 from relgate.schema import Relationship, Schema, render_attribute
 
 MEDIA = "application/vnd.api+json"
@@ -290,7 +291,7 @@ class JsonApiClient:
             if len(got) < limit:
                 break
         skip = page.offset - first
-        return ResourceList(tuple(items[skip : skip + limit]), total, _unique(included))
+        return ResourceList(tuple(items[skip : skip + limit]), total, distinct_resources(included))
 
     def _get_linkage(self, op: GetLinkage) -> Exchange:
         rel = self.schema[op.ref.type].relationships[op.relationship]
@@ -392,7 +393,7 @@ class JsonApiClient:
             return (yield from self._relationship_write("POST", op.ref, rel, op.targets, op.at))
         current, _ = yield from self._read_linkage(op.ref, rel, op.at)
         present = {i.key for i in current}
-        new = tuple(current) + tuple(t for t in _dedupe(op.targets) if t.key not in present)
+        new = tuple(current) + tuple(t for t in distinct(op.targets) if t.key not in present)
         if len(new) == len(current):
             return None
         return (yield from self._inline(op.ref, rel, new, op.at))
@@ -406,7 +407,7 @@ class JsonApiClient:
         members = current if isinstance(current, tuple) else (() if current is None else (current,))
         keys = {i.key for i in members}
         yield from self._unlink(op)
-        for target in _dedupe(op.targets):
+        for target in distinct(op.targets):
             if target.key in keys:
                 yield from self._delete(Delete(target, op.at))
         return None
@@ -457,24 +458,6 @@ def _eq(field: str, value: Any) -> Filter:
     return Cmp(field, "eq", value) if value is not None else Cmp(field, "is_null")
 
 
-def _dedupe(idents: tuple[Ident, ...]) -> tuple[Ident, ...]:
-    seen: set[tuple[str, str, str]] = set()
-    out = []
-    for i in idents:
-        if i.key not in seen:
-            seen.add(i.key)
-            out.append(i)
-    return tuple(out)
-
-
-def _unique(resources: list[Resource]) -> tuple[Resource, ...]:
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for r in resources:
-        if (r.type, r.id) not in seen:
-            seen.add((r.type, r.id))
-            out.append(r)
-    return tuple(out)
 
 
 def client(schema: Schema, backend: Backend) -> JsonApiClient:

@@ -35,7 +35,7 @@ import orjson
 
 from relgate.capabilities import Capabilities, forbidden_by_backend, missing
 from relgate.config import Backend, ConfigError
-from relgate.dialects.client import Exchange, bad_answer, json_body
+from relgate.dialects.client import Exchange, bad_answer, include_tree, json_body
 from relgate.dialects.restless_filters import OPERATORS_OUT, FilterWriter
 from relgate.dialects.restless_legacy.answers import ObjectReader
 from relgate.dialects.restless_legacy.fields import Catalog, Fields
@@ -77,6 +77,7 @@ from relgate.model import (
     UpdateWhere,
     Upsert,
 )
+from relgate.ops import distinct, linked
 from relgate.schema import Relationship, Schema, render_attribute
 
 JSON = "application/json"
@@ -316,7 +317,7 @@ class LegacyClient:
             known.setdefault((r.type, r.id), r)
         full: dict[tuple[str, str], Resource] = {(r.type, r.id): r for r in roots}
         out: dict[tuple[str, str], Resource] = {}
-        tree = _tree(query.include)
+        tree = include_tree(query.include)
         level: list[tuple[Resource, Mapping[str, Any]]] = [(r, tree) for r in roots]
         while level:
             following: list[tuple[Resource, Mapping[str, Any]]] = []
@@ -365,19 +366,10 @@ class LegacyClient:
         if problems:
             raise ProblemError(*problems)
 
-    def _linked(self, relationships: Mapping[str, Linkage]) -> list[Ident]:
-        out: list[Ident] = []
-        for value in relationships.values():
-            if isinstance(value, tuple):
-                out.extend(value)
-            elif isinstance(value, Ident):
-                out.append(value)
-        return out
-
     def _create(self, op: Create) -> Exchange:
         fields = self._fields(op.type)
         self._allowed(fields, "POST", op.at)
-        yield from self._require(self._linked(op.relationships), op.at)
+        yield from self._require(linked(op.relationships), op.at)
         body = self._body(fields, op.attributes, op.relationships)
         if op.ref is not None and op.ref.id is not None:
             body["id"] = self._id(op.ref)
@@ -395,7 +387,7 @@ class LegacyClient:
     def _update(self, op: Update) -> Exchange:
         fields = self._fields(op.ref.type)
         self._allowed(fields, "PATCH", op.at)
-        yield from self._require(self._linked(op.relationships), op.at)
+        yield from self._require(linked(op.relationships), op.at)
         item = yield from self._patch(op.ref, self._body(fields, op.attributes, op.relationships), op.at)
         return One(item) if op.returning else None
 
@@ -458,7 +450,7 @@ class LegacyClient:
             return (yield from self._set_one(SetOne(op.ref, op.relationship, op.targets[-1] if op.targets else None, op.at)))
         self._allowed(fields, "PATCH", op.at)
         present = {i.key for i in (yield from self._members(op.ref, rel, op.at))}
-        new = [t for t in _dedupe(op.targets) if t.key not in present]
+        new = [t for t in distinct(op.targets) if t.key not in present]
         if not new:
             return None
         yield from self._require(new, op.at)
@@ -477,7 +469,7 @@ class LegacyClient:
                 *(Problem(400, "invalid", "Not a member", f"'{t.type}' {t.id} is not related through '{rel.name}'.", at=t.at or None)
                   for t in absent)
             )  # fmt: skip
-        drop = [t for t in _dedupe(op.targets) if t.key in keys]
+        drop = [t for t in distinct(op.targets) if t.key in keys]
         if not drop:
             return None
         if not rel.many:
@@ -550,14 +542,6 @@ def _number(backend: str, doc: Any, key: str) -> int:
     return value
 
 
-def _tree(paths: Iterable[tuple[str, ...]]) -> dict[str, Any]:
-    tree: dict[str, Any] = {}
-    for path in paths:
-        node = tree
-        for name in path:
-            node = node.setdefault(name, {})
-    return tree
-
 
 def _cut(resource: Resource, query: Query) -> Resource:
     """Sparse fields, which 0.17 cannot ask for: the attributes and linkage the caller wants."""
@@ -571,13 +555,3 @@ def _cut(resource: Resource, query: Query) -> Resource:
         {k: v for k, v in resource.relationships.items() if k in names},
         resource.lid,
     )
-
-
-def _dedupe(idents: Iterable[Ident]) -> list[Ident]:
-    seen: set[tuple[str, str, str]] = set()
-    out = []
-    for i in idents:
-        if i.key not in seen:
-            seen.add(i.key)
-            out.append(i)
-    return out

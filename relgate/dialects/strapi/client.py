@@ -26,13 +26,13 @@ numeric ids (``{id, attributes}`` entries, numeric ids in URLs and relation item
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from relgate.capabilities import Capabilities, missing
 from relgate.config import Backend
-from relgate.dialects.client import Exchange, bad_answer
+from relgate.dialects.client import Exchange, bad_answer, include_tree
 from relgate.dialects.strapi import qs
 from relgate.dialects.strapi.answers import EntryReader
 from relgate.dialects.strapi.filters_out import FILTER_OPS, FilterTree
@@ -73,6 +73,7 @@ from relgate.model import (
     Update,
     Upsert,
 )
+from relgate.ops import distinct, linked
 from relgate.schema import Relationship, ResourceType, Schema, render_attribute
 
 JSON = "application/json"
@@ -192,7 +193,7 @@ class StrapiClient:
         names = query.fields.get(rtype.name)
         if names is not None:
             params["fields"] = self._fields(rtype, names)
-        populate = self._populate(rtype, _tree(query.include), query, linkage=linkage)
+        populate = self._populate(rtype, include_tree(query.include), query, linkage=linkage)
         if populate:
             params["populate"] = populate
         return params
@@ -222,7 +223,7 @@ class StrapiClient:
         if doc["data"] is None:
             return One(None)
         included: dict[tuple[str, str], Resource] = {}
-        item = self.reader.entry(rtype, doc["data"], _tree(query.include), included)
+        item = self.reader.entry(rtype, doc["data"], include_tree(query.include), included)
         return One(item, tuple(included.values()))
 
     # --- reads -------------------------------------------------------------------------------
@@ -241,7 +242,7 @@ class StrapiClient:
             params["filters"] = self.filters.tree(rtype.name, query.where)
         if query.sort:
             params["sort"] = self._sort(rtype, query)
-        tree = _tree(query.include)
+        tree = include_tree(query.include)
         page = query.page or Page()
         items: list[Resource] = []
         included: dict[tuple[str, str], Resource] = {}
@@ -294,7 +295,7 @@ class StrapiClient:
             raise bad_answer(self.name, f"the entry came back without its relation '{rel.name}'")
         members = value if rel.many else ([] if value is None else [value])
         included: dict[tuple[str, str], Resource] = {}
-        tree = _tree(query.include) if full else {}
+        tree = include_tree(query.include) if full else {}
         return [self.reader.entry(target, m, tree, included) for m in members], tuple(included.values())
 
     def _get_related(self, op: GetRelated) -> Exchange:
@@ -337,7 +338,7 @@ class StrapiClient:
             raise ProblemError(missing(self.name, "accept client-generated ids (Strapi assigns documentIds)", at=op.at or None))
         params = self._shape(rtype, Query()) if op.returning else {"fields": [self.id_key]}
         response = yield self._request("POST", self._path(rtype.name), params, self._data(rtype, op.attributes, op.relationships))
-        return self._one(rtype, response, Query(), op.at, _linked(op.relationships))
+        return self._one(rtype, response, Query(), op.at, linked(op.relationships))
 
     def _put(self, ref: Ident, data: dict[str, Any], at: Path, named: Iterable[Ident] = (), *, returning: bool = False) -> Exchange:
         rtype = self.schema[ref.type]
@@ -348,7 +349,7 @@ class StrapiClient:
     def _update(self, op: Update) -> Exchange:
         rtype = self.schema[op.ref.type]
         data = self._data(rtype, op.attributes, op.relationships)
-        one = yield from self._put(op.ref, data, op.at, _linked(op.relationships), returning=op.returning)
+        one = yield from self._put(op.ref, data, op.at, linked(op.relationships), returning=op.returning)
         return one if op.returning else None
 
     def _upsert(self, op: Upsert) -> Exchange:
@@ -398,7 +399,7 @@ class StrapiClient:
         rel = self.schema[op.ref.type].relationships[op.relationship]
         if not rel.many:
             return (yield from self._set_one(SetOne(op.ref, op.relationship, op.targets[-1] if op.targets else None, op.at)))
-        targets = _dedupe(op.targets)
+        targets = distinct(op.targets)
         if op.positions:
             placed = list(zip(op.targets, op.positions, strict=True))
         elif op.position is not None:
@@ -439,7 +440,7 @@ class StrapiClient:
                 *(Problem(400, "invalid", "Not a member", f"'{t.type}' {t.id} is not related through '{rel.name}'.", at=t.at or None)
                   for t in absent)
             )  # fmt: skip
-        drop = [t for t in _dedupe(op.targets) if t.key in keys]
+        drop = [t for t in distinct(op.targets) if t.key in keys]
         if not drop:
             return None
         value: Any = {"disconnect": [self._item(t) for t in drop]} if rel.many else None
@@ -450,7 +451,7 @@ class StrapiClient:
         return None
 
 
-def _chain(targets: list[Ident], position: Position) -> list[tuple[Ident, Position | None]]:
+def _chain(targets: Sequence[Ident], position: Position) -> list[tuple[Ident, Position | None]]:
     """One position for several members "in order": the first there, each next after the one before.
 
     (Strapi applies connect items one by one, so ``[a, b]`` both ``start`` would end ``b, a``.)
@@ -461,33 +462,4 @@ def _chain(targets: list[Ident], position: Position) -> list[tuple[Ident, Positi
             out.append((t, position))
         else:
             out.append((t, After(targets[i - 1])))
-    return out
-
-
-def _linked(relationships: Mapping[str, Linkage]) -> list[Ident]:
-    out: list[Ident] = []
-    for value in relationships.values():
-        if isinstance(value, tuple):
-            out.extend(value)
-        elif isinstance(value, Ident):
-            out.append(value)
-    return out
-
-
-def _tree(paths: Iterable[tuple[str, ...]]) -> dict[str, Any]:
-    tree: dict[str, Any] = {}
-    for path in paths:
-        node = tree
-        for name in path:
-            node = node.setdefault(name, {})
-    return tree
-
-
-def _dedupe(idents: Iterable[Ident]) -> list[Ident]:
-    seen: set[tuple[str, str, str]] = set()
-    out = []
-    for i in idents:
-        if i.key not in seen:
-            seen.add(i.key)
-            out.append(i)
     return out

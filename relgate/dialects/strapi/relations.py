@@ -52,6 +52,7 @@ from relgate.model import (
     SetOne,
     Start,
 )
+from relgate.ops import distinct
 from relgate.schema import Relationship, ResourceType, Schema, parse_id
 
 PARTIAL_KEYS = frozenset({"set", "connect", "disconnect", "options"})
@@ -298,7 +299,7 @@ class RelationParser:
                 writes.extend(self._adds(ref, rel, write.connect, at))
                 if disconnect:
                     writes.append(Remove(ref, rel.name, disconnect, at=at))
-        return [exists(i) for i in _unique(checks)], writes
+        return [exists(i) for i in distinct(checks)], writes
 
     def _adds(self, ref: Ident, rel: Relationship, connects: tuple[Connect, ...], at: Path) -> list[Op]:
         if not connects:
@@ -318,15 +319,6 @@ def exists(ident: Ident) -> Get:
     """A read that fails with not-found (pointing at ``ident``) when the document does not exist."""
     return Get(ident, Query(fields={ident.type: frozenset()}), at=ident.at)
 
-
-def _unique(idents: list[Ident]) -> list[Ident]:
-    seen: set[tuple[str, str, str]] = set()
-    out = []
-    for i in idents:
-        if i.key not in seen:
-            seen.add(i.key)
-            out.append(i)
-    return out
 
 
 def _row(ident: Ident, target: ResourceType) -> Any:
