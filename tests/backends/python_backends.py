@@ -152,11 +152,12 @@ class BackendError(RuntimeError):
 class Server:
     """One gunicorn process serving a backend (started and stopped by its own pid).
 
-    ``threads`` and ``workers`` are gunicorn's; more than one worker means several processes
-    writing the SQLite file (fine for reads, e.g. a benchmark).
+    ``threads``, ``workers`` and ``worker_class`` are gunicorn's (``sync``: one request at a time
+    per worker, no keep-alive); more than one worker means several processes writing the SQLite
+    file (fine for reads, e.g. a benchmark).
     """
 
-    def __init__(self, key: str, spec: Spec, folder: Path, threads: int = 4, workers: int = 1) -> None:
+    def __init__(self, key: str, spec: Spec, folder: Path, threads: int = 4, workers: int = 1, worker_class: str = "gthread") -> None:
         backend = install.BACKENDS[spec.backend]
         python = str(install.venv_python(backend))
         db_path = folder / f"{key}.db"
@@ -170,7 +171,7 @@ class Server:
                 raise BackendError(f"{spec.backend}: migrate failed:\n{done.stdout}{done.stderr}")
         self.log = log_path.open("wb")
         cmd = [python, "-m", "gunicorn", "--no-control-socket", "--bind", "127.0.0.1:0", "--workers", str(workers)]
-        cmd += ["--worker-class", "gthread", "--threads", str(threads), "--log-level", "info", "--access-logfile", "-", spec.wsgi]
+        cmd += ["--worker-class", worker_class, "--threads", str(threads), "--log-level", "info", "--access-logfile", "-", spec.wsgi]
         self.proc = subprocess.Popen(
             cmd, cwd=backend.app_dir, env=env, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -222,7 +223,7 @@ def require_installed(spec: Spec) -> None:
 
 
 @contextlib.contextmanager
-def serve(key: str, folder: Path, threads: int = 4, workers: int = 1) -> Iterator[RealBackend]:
+def serve(key: str, folder: Path, threads: int = 4, workers: int = 1, worker_class: str = "gthread") -> Iterator[RealBackend]:
     """Serve backend ``key`` (``ng``, ``zero17``, ``drf``) with its files in ``folder``, outside pytest too.
 
     For scripts such as benchmarks; raises :class:`BackendError` when it is not installed or does not start.
@@ -231,7 +232,7 @@ def serve(key: str, folder: Path, threads: int = 4, workers: int = 1) -> Iterato
     problem = install.status(install.BACKENDS[spec.backend])
     if problem is not None:
         raise BackendError(f"{spec.backend} backend not installed ({problem}): run `python tests/backends/install.py {spec.backend}`")
-    server = Server(key, spec, folder, threads=threads, workers=workers)
+    server = Server(key, spec, folder, threads=threads, workers=workers, worker_class=worker_class)
     try:
         yield server.backend
     finally:
