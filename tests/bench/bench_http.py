@@ -242,7 +242,15 @@ def headers(req: Request) -> dict[str, str]:
 
 
 def check(base: str, req: Request, path: str, body: bytes | None) -> httpx.Response:
-    r = httpx.request(req.method, base + path, content=body, headers=headers(req), timeout=30)
+    for attempt in range(3):
+        try:
+            r = httpx.request(req.method, base + path, content=body, headers=headers(req), timeout=30)
+            break
+        except httpx.TransportError as exc:  # a gunicorn sync worker resetting a connection right after a load run
+            if attempt == 2:
+                raise
+            print(f"  ({req.method} {base}{path}: {exc!r}; retrying)", flush=True)
+            time.sleep(0.5)
     if r.status_code != req.status:
         raise SystemExit(f"{req.method} {base}{path}: {r.status_code} (expected {req.status}) {r.text[:300]}")
     return r
