@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,10 +38,13 @@ from relgate.model import (
 )
 from relgate.schema import Schema
 from relgate.store import errors, migrate
-from relgate.store.engine import READ_ONLY, make_engine, normalize_url
+from relgate.store.compiled import Statements
+from relgate.store.connection import BatchConnection, run_to_end
+from relgate.store.engine import READ_ONLY, make_engine, make_thread_engine, normalize_url, sqlite_file
 from relgate.store.filters import FilterCompiler
 from relgate.store.migrate import StoreSchemaError
 from relgate.store.reads import Reader
+from relgate.store.runner import READ_THREADS, LoopRunner, ThreadRunner
 from relgate.store.session import ADVANCE_SEQUENCE, Session, quoted
 from relgate.store.tables import Tables, build_tables
 from relgate.store.writes import Writer
@@ -74,15 +79,27 @@ class Store:
 
     name = "store"
 
-    def __init__(self, engine: AsyncEngine, schema: Schema) -> None:
+    def __init__(self, engine: AsyncEngine, schema: Schema, *, lock_timeout: float = 30.0) -> None:
         self.engine = engine
+        """The async engine: schema set-up, readiness, migrations; on PostgreSQL the batches too."""
         self.schema = schema
         self.tables: Tables = build_tables(schema)
         self.filters = FilterCompiler(schema, self.tables)
+        self.runner: ThreadRunner | LoopRunner
+        if sqlite_file(engine):
+            # batches run in worker threads on a pysqlite engine of the same file (relgate/store/runner.py)
+            batch_engine = make_thread_engine(engine, READ_THREADS + 1, lock_timeout)
+            self.runner = ThreadRunner(batch_engine)
+            self._forward = _Forward(batch_engine, engine.sync_engine)
+        else:
+            batch_engine = engine.sync_engine
+            self.runner = LoopRunner(engine)
+            self._forward = None
+        self.statements = Statements(self.tables, batch_engine.dialect)
 
     @classmethod
     def from_url(cls, url: str, schema: Schema, **engine_kwargs: Any) -> Store:
-        return cls(make_engine(url, **engine_kwargs), schema)
+        return cls(make_engine(url, **engine_kwargs), schema, lock_timeout=engine_kwargs.get("lock_timeout", 30.0))
 
     @property
     def url(self) -> str:
@@ -146,6 +163,7 @@ class Store:
             await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
 
     async def close(self) -> None:
+        await self.runner.close()
         await self.engine.dispose()
 
     async def check(self) -> Readiness:
@@ -208,17 +226,22 @@ class Store:
 
     async def _execute_once(self, batch: Batch, failed: _Failed) -> Outcome:
         writes = any(isinstance(op, WRITE_OPS) for op in batch.ops)
-        options = {} if writes else {READ_ONLY: True}
-        async with self.engine.connect() as conn:
-            conn = await conn.execution_options(**options)
-            async with conn.begin():
-                sess = Session(conn, self.schema, self.tables, self.filters)
-                results = []
-                for op in batch.ops:
-                    failed.op = op
-                    results.append(await self._one(sess, op))
-                failed.op = None
-                return Outcome(tuple(results), dict(sess.lids))
+        if self._forward is not None:
+            self._forward.update()
+        return await self.runner.run(partial(self._run, batch, failed), writes=writes)
+
+    def _run(self, batch: Batch, failed: _Failed, conn: sa.Connection, stop: threading.Event | None) -> Outcome:
+        """The batch on ``conn``, inside the runner's transaction (a worker thread or a greenlet)."""
+        sess = Session(BatchConnection(conn, self.statements, self.engine.sync_engine, stop), self.schema, self.tables, self.filters)
+        return run_to_end(self._ops(sess, batch, failed))
+
+    async def _ops(self, sess: Session, batch: Batch, failed: _Failed) -> Outcome:
+        results = []
+        for op in batch.ops:
+            failed.op = op
+            results.append(await self._one(sess, op))
+        failed.op = None
+        return Outcome(tuple(results), dict(sess.lids))
 
     async def _one(self, sess: Session, op: Op) -> Result:
         writer = Writer(sess)
@@ -268,3 +291,32 @@ class Store:
         if not op.returning:
             return None
         return await reader.get(Get(ident, Query()))
+
+
+
+class _Forward:
+    """Listeners of ``target``'s ``before_cursor_execute`` also hear the statements ``source`` runs.
+
+    The store's batches run on a second engine on SQLite; whoever listens to ``Store.engine``
+    (benchmarks counting statements) still hears every statement of every batch.  The relay is
+    in place only while someone listens: any listener makes SQLAlchemy dispatch every event of
+    every statement.
+    """
+
+    def __init__(self, source: sa.Engine, target: sa.Engine) -> None:
+        self.source = source
+        self.target = target
+        self.on = False
+
+    def update(self) -> None:
+        wanted = bool(self.target.dispatch.before_cursor_execute)
+        if wanted and not self.on:
+            sa.event.listen(self.source, "before_cursor_execute", self.relay)
+        elif self.on and not wanted:
+            sa.event.remove(self.source, "before_cursor_execute", self.relay)
+        self.on = wanted
+
+    def relay(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        listeners = self.target.dispatch.before_cursor_execute
+        if listeners:
+            listeners(conn, cursor, statement, parameters, context, executemany)

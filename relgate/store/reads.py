@@ -40,18 +40,32 @@ class Reader:
         self.schema = sess.schema
 
     async def get(self, op: Get) -> One:
-        db_id = await self.sess.require(op.ref)
+        _, row = await self.sess.require_row(op.ref)  # the row read is the existence check
         rtype = self.schema[op.ref.type]
-        table = self.sess.tables.of(rtype.name)
-        rows = (await self.sess.conn.execute(sa.select(table).where(table.c.id == db_id))).mappings().all()
-        items = await self.resources(rtype, rows, op.query)
+        items = await self.resources(rtype, [row], op.query)
         included = await self.included(rtype, items, op.query)
         return One(self._strip(items[0], op.query), included)
 
     async def list(self, op: List) -> ResourceList:
         rtype = self.schema[op.type]
+        query = op.query
+        if query.where is None and not query.sort and (query.page is None or query.page.limit is not None):
+            return await self._plain_page(rtype, query)
         table = self.sess.tables.of(rtype.name)
-        return await self._page(rtype, sa.select(table), table, op.query, default_order=[table.c.id])
+        return await self._page(rtype, sa.select(table), table, query, default_order=[table.c.id])
+
+    async def _plain_page(self, rtype: ResourceType, query: Query) -> ResourceList:
+        """A page of a whole collection in id order (no filter, no sort): the precompiled statements."""
+        statements = self.sess.statements
+        total = (await self.sess.conn.fetch(statements.count(rtype.name), ()))[0][0] if query.count else None
+        page = query.page
+        # Bound by the largest BIGINT, as _page: a page past every row is empty, not an overflow in the driver.
+        offset = min(max(page.offset, 0), BIGINT_MAX) if page is not None else 0
+        limit = min(max(page.limit, 0), BIGINT_MAX) if page is not None and page.limit is not None else BIGINT_MAX
+        rows = await self.sess.conn.fetch_rows(statements.page(rtype.name), (limit, offset))
+        items = await self.resources(rtype, rows, query)
+        included = await self.included(rtype, items, query)
+        return ResourceList(tuple(self._strip(i, query) for i in items), total, included)
 
     async def get_related(self, op: GetRelated) -> One | ResourceList:
         rel = self._rel(op.ref, op.relationship, op)
@@ -63,7 +77,7 @@ class Reader:
             member = linkage.get(owner)
             if member is None:
                 return One(None, ())
-            rows = (await self.sess.conn.execute(sa.select(table).where(table.c.id == member))).mappings().all()
+            rows = await self.sess.rows(target, [member])
             items = await self.resources(target, rows, op.query)
             return One(self._strip(items[0], op.query), await self.included(target, items, op.query))
         st = rel.storage
@@ -222,11 +236,8 @@ class Reader:
                         ids.append(ident.id)  # type: ignore[arg-type]
             if not ids:
                 continue
-            table = self.sess.tables.of(target.name)
             db_ids = [self.sess.db_id(target, i) for i in ids]
-            rows: list[Mapping[str, Any]] = []
-            for part in chunks(db_ids):
-                rows.extend((await self.sess.conn.execute(sa.select(table).where(table.c.id.in_(part)))).mappings().all())
+            rows = await self.sess.rows(target, db_ids)
             order = {i: n for n, i in enumerate(db_ids)}
             rows.sort(key=lambda row: order.get(row["id"], 0))
             resources = await self.resources(target, rows, query, extra=subtree.keys())

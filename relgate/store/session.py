@@ -10,11 +10,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from relgate.model import Ident, Problem, ProblemError
 from relgate.ops import resolve
 from relgate.schema import Relationship, ResourceType, Schema, parse_id
+from relgate.store.compiled import Row, padded
+from relgate.store.connection import BatchConnection
 from relgate.store.filters import FilterCompiler
 from relgate.store.tables import Tables
 
@@ -39,8 +40,9 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 
 class Session:
-    def __init__(self, conn: AsyncConnection, schema: Schema, tables: Tables, filters: FilterCompiler) -> None:
+    def __init__(self, conn: BatchConnection, schema: Schema, tables: Tables, filters: FilterCompiler) -> None:
         self.conn = conn
+        self.statements = conn.statements
         self.schema = schema
         self.tables = tables
         self.filters = filters
@@ -88,18 +90,35 @@ class Session:
 
         ``lock`` takes the row's write lock on PostgreSQL (``for_delete``: the full ``FOR UPDATE``).
         """
-        rtype = self.schema[ident.type]
         db_id = self.resolve_db(ident)
         if db_id is not None:
-            table = self.tables.of(rtype.name)
-            stmt = sa.select(table.c.id).where(table.c.id == db_id)
-            if lock and self.is_postgres:
-                # FOR NO KEY UPDATE (key_share): a join-row insert's foreign-key check (FOR KEY SHARE) on this row
-                # does not wait for it, so writers from the other side of a pair cannot close a cycle.
-                stmt = stmt.with_for_update(key_share=not for_delete)
-            if (await self.conn.execute(stmt)).first() is not None:
+            # FOR NO KEY UPDATE (key_share): a join-row insert's foreign-key check (FOR KEY SHARE) on this row
+            # does not wait for it, so writers from the other side of a pair cannot close a cycle.
+            mode = ("update" if for_delete else "key_share") if lock and self.is_postgres else ""
+            if await self.conn.fetch(self.statements.existing(ident.type, mode), (db_id,)):
                 return db_id
         raise ProblemError(_not_found(ident, self.resolve(ident)))
+
+    async def require_row(self, ident: Ident) -> tuple[Any, Row]:
+        """The db id and the row (every column) of an existing resource, or the 404 problem of :meth:`require`."""
+        db_id = self.resolve_db(ident)
+        if db_id is not None:
+            rows = await self.conn.fetch_rows(self.statements.row_by_id(ident.type), (db_id,))
+            if rows:
+                return db_id, rows[0]
+        raise ProblemError(_not_found(ident, self.resolve(ident)))
+
+    async def row(self, rtype: ResourceType, db_id: Any) -> Row | None:
+        rows = await self.conn.fetch_rows(self.statements.row_by_id(rtype.name), (db_id,))
+        return rows[0] if rows else None
+
+    async def rows(self, rtype: ResourceType, db_ids: Sequence[Any]) -> list[Row]:
+        """The rows of these ids that exist, in no particular order (each once)."""
+        wanted = list(dict.fromkeys(i for i in db_ids if i is not None))
+        out: list[Row] = []
+        for part in chunks(wanted):
+            out.extend(await self.conn.fetch_rows(self.statements.rows_by_ids(rtype.name, len(padded(part))), padded(part)))
+        return out
 
     async def lock(self, rows: Mapping[str, Iterable[Any]]) -> dict[str, set[Any]]:
         """Lock rows (type name -> db ids) on PostgreSQL, always in one order: by type name, then id.
@@ -130,23 +149,29 @@ class Session:
             by_type.setdefault(ident.type, []).append(i)
         problems: list[Problem] = []
         for type_name, positions in by_type.items():
-            rtype = self.schema[type_name]
-            table = self.tables.of(type_name)
             wanted = {i: self.resolve_db(idents[i]) for i in positions}
             candidates = list({v for v in wanted.values() if v is not None})
             found: set[Any] = set()
             for part in chunks(candidates):
-                found.update(r[0] for r in await self.conn.execute(sa.select(table.c.id).where(table.c.id.in_(part))))
+                values = padded(part)
+                found.update(r[0] for r in await self.conn.fetch(self.statements.existing_many(type_name, len(values)), values))
             for i, db_id in wanted.items():
                 if db_id is None or db_id not in found:
                     problems.append(_not_found(idents[i], self.resolve(idents[i])))
                 out[i] = db_id
-            del rtype
         if problems:
             raise ProblemError(*problems)
         return out
 
     # --- linkage -------------------------------------------------------------------------------
+
+    async def present(self, near: sa.Column[Any], far: sa.Column[Any], owner: Any, ids: Sequence[Any]) -> set[Any]:
+        """Which of ``ids`` are linked to ``owner`` (``far`` values of the rows whose ``near`` is ``owner``)."""
+        found: set[Any] = set()
+        for part in chunks(list(ids)):
+            values = padded(part)
+            found.update(r[0] for r in await self.conn.fetch(self.statements.present(near, far, len(values)), (owner, *values)))
+        return found
 
     def str_id(self, value: Any) -> str:
         return str(value)
@@ -158,20 +183,10 @@ class Session:
 
     async def linkage_many(self, rel: Relationship, owner_ids: Sequence[Any]) -> dict[Any, list[Any]]:
         """Members of a to-many (or a far-side to-one) for several owners at once."""
-        st = rel.storage
-        table = self.tables.storage_table(rel)
-        if st.kind == "join":
-            near, far = table.c[st.near], table.c[st.far]
-        else:
-            near, far = table.c[st.column], table.c.id
-        order = [near]
-        if st.rank:
-            order.append(table.c[st.rank].asc().nulls_last())
-        order.append(far)
         out: dict[Any, list[Any]] = {}
-        for part in chunks(list(owner_ids)):
-            rows = await self.conn.execute(sa.select(near, far).where(near.in_(part)).order_by(*order))
-            for owner, member in rows:
+        for part in chunks(list(dict.fromkeys(owner_ids))):
+            values = padded(part)
+            for owner, member in await self.conn.fetch(self.statements.linkage(rel, len(values)), values):
                 out.setdefault(owner, []).append(member)
         return out
 

@@ -477,11 +477,7 @@ class Writer:
             await self.sess.conn.execute(sa.update(link.table).where(link.near == owner, link.far.in_(part)).values(values))
 
     async def _present(self, link: Link, owner: Any, ids: Sequence[Any]) -> set[Any]:
-        found: set[Any] = set()
-        for part in chunks(list(ids)):
-            rows = await self.sess.conn.execute(sa.select(link.far).where(link.near == owner, link.far.in_(part)))
-            found.update(r[0] for r in rows)
-        return found
+        return await self.sess.present(link.near, link.far, owner, ids)
 
     async def _attach(self, link: Link, rel: Relationship, owner: Any, members: Sequence[Any], keys: Sequence[str | None]) -> None:
         """Make ``members`` (not yet present) members of ``owner``'s relationship."""
