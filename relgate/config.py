@@ -67,7 +67,7 @@ class ServerConfig:
     max_connections: int = 1000
     """Open connections at most; requests beyond get 503 (uvicorn's limit_concurrency)."""
     max_header_bytes: int = 16384
-    """Request line and headers larger than this are refused (h11's max incomplete event size)."""
+    """A request head (line and headers) still incomplete past this many bytes is refused with 400 (relgate/slow_clients.py)."""
     health_prefix: str = ""
     """``/healthz`` and ``/readyz`` answer under this prefix (the root by default)."""
     metrics_path: str = "/metrics"

@@ -1,14 +1,16 @@
 """The limits ``relgate serve`` gives uvicorn to protect it from slow and greedy clients.
 
-uvicorn bounds the size of a request head (h11's max incomplete event size), idle keep-alive
-connections (``timeout_keep_alive``) and the number of connections (``limit_concurrency``:
-requests beyond it get 503), but it has no deadline for *receiving* a request head: a client
-that sends a header byte every few seconds (slowloris) holds its connection for ever, since
-uvicorn's keep-alive timer stops at the first byte.  :class:`HeadDeadlineProtocol` adds that
-deadline to uvicorn's h11 protocol: from the moment a connection is made, or a response is
-complete, the next request's line and headers must arrive within ``header_timeout`` seconds,
-else relgate answers ``408`` and closes.  The body has its own deadline in the front door
-(``server.body_timeout``).
+uvicorn bounds idle keep-alive connections (``timeout_keep_alive``) and the number of
+connections (``limit_concurrency``: requests beyond it get 503), but it has no deadline for
+*receiving* a request head: a client that sends a header byte every few seconds (slowloris)
+holds its connection for ever, since uvicorn's keep-alive timer stops at the first byte.
+:class:`HeadDeadlineProtocol` adds that deadline to uvicorn's httptools protocol (the C parser;
+uvicorn's h11 protocol, pure Python, halves the requests a core serves): from the moment a
+connection is made, or a response is complete, the next request's line and headers must arrive
+within ``header_timeout`` seconds, else relgate answers ``408`` and closes.  It also bounds the
+bytes of a request head still incomplete (``max_head_bytes``: the limit uvicorn gives only its
+h11 protocol, ``h11_max_incomplete_event_size``, with the same ``400``).  The body has its own
+deadline in the front door (``server.body_timeout``).
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ import asyncio
 import functools
 from typing import Any
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from relgate.config import ServerConfig
 
@@ -32,24 +33,37 @@ _TIMEOUT = (
 )
 
 
-class HeadDeadlineProtocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for each request head."""
+class HeadDeadlineProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a deadline for each request head and a bound on its size."""
 
-    def __init__(self, *args: Any, header_timeout: float = 10.0, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, header_timeout: float = 10.0, max_head_bytes: int = 16384, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.header_timeout = header_timeout
+        self.max_head_bytes = max_head_bytes
         self._head_deadline: asyncio.TimerHandle | None = None
-        self._head_bytes = False
+        self._head_bytes = 0  # bytes received while the current head is incomplete
+        self._head_done = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
 
     def data_received(self, data: bytes) -> None:
-        self._head_bytes = self._head_bytes or bool(data)
+        if not self._head_done:
+            self._head_bytes += len(data)
         super().data_received(data)
-        if self._head_deadline is not None and self.cycle is not None and not self.cycle.response_complete:
-            self._disarm()  # a whole request head has arrived: the front door times the body
+        if not self._head_done and self._head_bytes > self.max_head_bytes and not self.transport.is_closing():
+            self.send_400_response("Invalid HTTP request received.")  # as uvicorn's h11 protocol answers a head too large
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._head_done = False
+
+    def on_headers_complete(self) -> None:
+        self._head_done = True
+        self._head_bytes = 0
+        self._disarm()  # a whole request head has arrived: the front door times the body
+        super().on_headers_complete()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -63,7 +77,8 @@ class HeadDeadlineProtocol(H11Protocol):
 
     def _arm(self) -> None:
         self._disarm()
-        self._head_bytes = False
+        self._head_done = False
+        self._head_bytes = 0
         self._head_deadline = self.loop.call_later(self.header_timeout, self._expired)
 
     def _disarm(self) -> None:
@@ -76,7 +91,7 @@ class HeadDeadlineProtocol(H11Protocol):
         if self.transport.is_closing() or (self.cycle is not None and not self.cycle.response_complete):
             return
         # Partial head: tell the client why (RFC 9110 §15.5.9); an idle connection just closes.
-        if self._head_bytes or self.conn.their_state is not h11.IDLE:
+        if self._head_bytes:
             self.transport.write(_TIMEOUT)
         self.transport.close()
 
@@ -84,10 +99,9 @@ class HeadDeadlineProtocol(H11Protocol):
 def uvicorn_settings(server: ServerConfig) -> dict[str, Any]:
     """Keyword arguments for ``uvicorn.Config`` from the ``[server]`` limits."""
     return {
-        "http": functools.partial(HeadDeadlineProtocol, header_timeout=server.header_timeout),
+        "http": functools.partial(HeadDeadlineProtocol, header_timeout=server.header_timeout, max_head_bytes=server.max_header_bytes),
         "timeout_keep_alive": server.keep_alive_timeout,
         "limit_concurrency": server.max_connections,
-        "h11_max_incomplete_event_size": server.max_header_bytes,
         # uvicorn's own X-Forwarded-For handling (on by default for 127.0.0.1) would replace the
         # peer address the gateway's edge judges against server.trusted_proxies (relgate/edge.py);
         # `relgate serve --proxy-headers` turns it on (relgate/serving.py).

@@ -171,3 +171,23 @@ def test_the_head_deadline_restarts_after_each_answer_on_a_kept_alive_connection
         answer = read_all(sock)
     assert not still_open
     assert answer.startswith(b"HTTP/1.1 408 ") or answer == b"<reset>", answer[:200]
+
+
+def test_a_head_growing_past_max_header_bytes_gets_400_and_a_large_head_within_it_is_served(served: Served) -> None:
+    start = b"GET /jsonapi/people HTTP/1.1\r\nHost: x\r\nAccept: application/vnd.api+json\r\nX-Pad: "
+    with connect(served) as sock:  # 12 KiB of head (the example's limit is 16 KiB): answered
+        sock.sendall(start + b"a" * 12 * 1024 + b"\r\n\r\n")
+        assert read_response(sock).startswith(b"HTTP/1.1 200 ")
+    with connect(served) as sock:  # a head still incomplete after 20 KiB, sent in pieces
+        sent = 0
+        try:
+            for piece in range(10):
+                sock.sendall((start if piece == 0 else b"") + b"a" * 2048)
+                sent += 2048
+                time.sleep(0.01)
+        except OSError:  # the server answered and closed while pieces were still coming
+            pass
+        sock.settimeout(5)
+        answer = read_all(sock)
+    assert sent > 16 * 1024 - 2048, "the server must not refuse a head before it passes the limit"
+    assert answer.startswith(b"HTTP/1.1 400 ") or answer == b"<reset>", answer[:200]
