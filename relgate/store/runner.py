@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -63,7 +64,8 @@ class ThreadRunner:
                     with guard:
                         active.clear()
 
-        future = asyncio.get_running_loop().run_in_executor(self._writer if writes else self._readers, job)
+        # (in the request's context, as if it ran in the request's task: its log lines keep the request id)
+        future = asyncio.get_running_loop().run_in_executor(self._writer if writes else self._readers, contextvars.copy_context().run, job)
         try:
             return await future
         except asyncio.CancelledError:

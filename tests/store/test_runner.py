@@ -111,3 +111,22 @@ async def test_a_driver_error_on_the_precompiled_path_is_sqlalchemys_error(store
         await conn.execute(sa.text("ALTER TABLE people RENAME TO people_gone"))
     with pytest.raises(sa.exc.DBAPIError):
         await run(store, Get(ann.item.ident))
+
+
+async def test_a_batch_runs_in_its_requests_context(store: Store) -> None:
+    """Code inside a batch (a worker thread on SQLite, a greenlet on PostgreSQL) sees the request it serves."""
+    from relgate import context
+
+    seen: list[str | None] = []
+
+    def listen(*_: Any) -> None:
+        seen.append(context.current_request_id())
+
+    sa.event.listen(store.engine.sync_engine, "before_cursor_execute", listen)
+    token = context.enter(context.RequestContext("req-42"))
+    try:
+        await run(store, Create(None, "people", {"name": "Ann"}))
+    finally:
+        context.leave(token)
+        sa.event.remove(store.engine.sync_engine, "before_cursor_execute", listen)
+    assert seen and set(seen) == {"req-42"}
