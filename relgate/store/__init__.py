@@ -293,7 +293,6 @@ class Store:
         return await reader.get(Get(ident, Query()))
 
 
-
 class _Forward:
     """Listeners of ``target``'s ``before_cursor_execute`` also hear the statements ``source`` runs.
 
