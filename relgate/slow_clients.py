@@ -49,11 +49,12 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
         self._arm()
 
     def data_received(self, data: bytes) -> None:
-        if not self._head_done:
-            self._head_bytes += len(data)
         super().data_received(data)
-        if not self._head_done and self._head_bytes > self.max_head_bytes and not self.transport.is_closing():
-            self.send_400_response("Invalid HTTP request received.")  # as uvicorn's h11 protocol answers a head too large
+        # Counted once parsed: bytes that leave a head incomplete (not a body still arriving after an early answer).
+        if not self._head_done and not self.transport.is_closing():
+            self._head_bytes += len(data)
+            if self._head_bytes > self.max_head_bytes:
+                self.send_400_response("Invalid HTTP request received.")  # as uvicorn's h11 protocol answers a head too large
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -77,7 +78,6 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
 
     def _arm(self) -> None:
         self._disarm()
-        self._head_done = False
         self._head_bytes = 0
         self._head_deadline = self.loop.call_later(self.header_timeout, self._expired)
 

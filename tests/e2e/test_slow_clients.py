@@ -191,3 +191,16 @@ def test_a_head_growing_past_max_header_bytes_gets_400_and_a_large_head_within_i
         answer = read_all(sock)
     assert sent > 16 * 1024 - 2048, "the server must not refuse a head before it passes the limit"
     assert answer.startswith(b"HTTP/1.1 400 ") or answer == b"<reset>", answer[:200]
+
+
+def test_a_body_still_arriving_after_an_early_413_is_read_and_the_connection_serves_the_next_request(served: Served) -> None:
+    """The rest of a refused body is not mistaken for a too large head (nginx sends it all, then reuses the connection)."""
+    body = b"x" * 1_500_000  # over the example's 1 MiB: refused from its Content-Length, before it is read
+    post = b"POST /jsonapi/people HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.api+json\r\n"
+    get = b"GET /jsonapi/people HTTP/1.1\r\nHost: x\r\nAccept: application/vnd.api+json\r\n\r\n"
+    with connect(served) as sock:
+        sock.sendall(post + b"Content-Length: %d\r\n\r\n" % len(body))
+        assert read_response(sock).startswith(b"HTTP/1.1 413 ")
+        sock.sendall(body)
+        sock.sendall(get)
+        assert read_response(sock).startswith(b"HTTP/1.1 200 ")
