@@ -84,12 +84,12 @@ class ThreadRunner:
 class LoopRunner:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._autocommit_reads = engine.dialect.name == "postgresql"
+        # the same pool; its connections are set up for reads as they are checked out (no extra step per batch)
+        read_options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {READ_ONLY: True}
+        self._read_engine = engine.execution_options(**read_options)
 
     async def run(self, work: Work[T], *, writes: bool) -> T:
-        async with self.engine.connect() as conn:
-            if not writes:
-                conn = await conn.execution_options(**({"isolation_level": "AUTOCOMMIT"} if self._autocommit_reads else {READ_ONLY: True}))
+        async with (self.engine if writes else self._read_engine).connect() as conn:
             return await _run_sync(conn, work)
 
     async def close(self) -> None:

@@ -130,3 +130,20 @@ async def test_a_batch_runs_in_its_requests_context(store: Store) -> None:
         context.leave(token)
         sa.event.remove(store.engine.sync_engine, "before_cursor_execute", listen)
     assert seen and set(seen) == {"req-42"}
+
+
+async def test_an_in_memory_sqlite_store_runs_its_batches_on_the_event_loop(example_config: Config) -> None:
+    """A ``sqlite://`` store in memory is one database per connection: no worker threads, the async engine's own."""
+    from relgate.store.runner import LoopRunner
+
+    store = Store.from_url("sqlite+aiosqlite://", example_config.schema)
+    await store.open()
+    try:
+        assert isinstance(store.runner, LoopRunner)
+        (ann,) = await run(store, Create(None, "people", {"name": "Ann"}))
+        (mac,) = await run(store, Create(None, "computers", {"name": "mac"}))
+        await run(store, Add(ann.item.ident, "computers", (mac.item.ident,)))
+        (read,) = await run(store, Get(ann.item.ident, Query(include=(("computers",),))))
+        assert read.item.relationships["computers"] == (mac.item.ident,) and read.included[0].attributes["name"] == "mac"
+    finally:
+        await store.close()
