@@ -98,9 +98,7 @@ def _aliases() -> dict[str, Any]:
 CLASSES: dict[str, type] = _classes()
 """Every class the notation names in ``"@"``."""
 _ALIASES = _aliases()
-_HINTS: dict[type, dict[str, Any]] = {
-    cls: typing.get_type_hints(cls, globalns=vars(model), localns=_ALIASES) for cls in CLASSES.values()
-}
+_HINTS: dict[type, dict[str, Any]] = {cls: typing.get_type_hints(cls, globalns=vars(model), localns=_ALIASES) for cls in CLASSES.values()}
 
 
 def decode(value: Any, kind: Any = Any) -> Any:
@@ -192,7 +190,7 @@ def _shape_fits(value: Any, kind: Any) -> bool:
 
 def _dataclass(value: Any, kind: type | tuple[type, ...] | None, where: str) -> Any:
     if not isinstance(value, dict) or "@" not in value:
-        raise NotationError(f"{where}: expected an object naming its class in \"@\", got {_shown(value)}")
+        raise NotationError(f'{where}: expected an object naming its class in "@", got {_shown(value)}')
     name = value["@"]
     cls = CLASSES.get(name) if isinstance(name, str) else None
     if cls is None:
@@ -223,10 +221,10 @@ def _dataclass(value: Any, kind: type | tuple[type, ...] | None, where: str) -> 
 
 def _ident(value: Any, where: str) -> Ident:
     if not isinstance(value, str) or "/" not in value:
-        raise NotationError(f"{where}: expected an identifier \"type/id\" or \"type/lid:x\", got {_shown(value)}")
+        raise NotationError(f'{where}: expected an identifier "type/id" or "type/lid:x", got {_shown(value)}')
     type_name, _, rest = value.partition("/")
     if not type_name or not rest:
-        raise NotationError(f"{where}: expected an identifier \"type/id\" or \"type/lid:x\", got {_shown(value)}")
+        raise NotationError(f'{where}: expected an identifier "type/id" or "type/lid:x", got {_shown(value)}')
     if rest.startswith("lid:") and len(rest) > 4:
         return Ident(type_name, lid=rest[4:])
     return Ident(type_name, rest)

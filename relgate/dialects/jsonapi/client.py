@@ -86,6 +86,11 @@ CLIENT_OPTIONS = frozenset(
 )
 """``options`` keys the client half reads itself; every other key is a profile field."""
 
+
+def door_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """A backend's ``options`` less the client half's own: what a front door of its profile takes."""
+    return {k: v for k, v in options.items() if k not in CLIENT_OPTIONS}
+
 JSONAPI_FILTER_OPS = frozenset(
     {"eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "like", "ilike", "contains", "icontains",
      "startswith", "istartswith", "endswith", "iendswith", "is_null", "is_not_null", "between"}
