@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
-from relgate.model import Aggregate, Create, Delete, Get, GetLinkage, GetRelated, List, Op, Result
+from relgate.model import Aggregate, Create, Delete, Get, GetLinkage, GetRelated, List, Op, Result, Upsert
 from relgate.ops import before_read, inverse
+from relgate.planner import upsert
 from relgate.planner.context import Context
 from relgate.planner.steps import PlanStep
 
@@ -64,7 +65,9 @@ def _purpose(op: Op) -> str:
     return type(op).__name__.lower()
 
 
-RULES: list[Entry] = []
+RULES: list[Entry] = [
+    Entry((Upsert,), upsert.applies, upsert.upsert, "upsert"),
+]
 """The rewrite table; rules register here in the order they are tried (most specific first)."""
 
 
