@@ -102,9 +102,11 @@ def _step_text(step: StepView) -> list[str]:
         lines.append(f"{pad}error   {step.error.status}: {step.error}")
     else:
         lines.append(f"{pad}result  {notation(step.result)}")
-    if step.write and step.undoes is None:
+    if step.write and step.undoes is None and step.error is not None:
+        lines.append(f"{pad}undo    none: the step failed (the plan undoes the steps applied before it)")
+    elif step.write and step.undoes is None:
         if step.undo is not None:
-            lines.append(f"{pad}undo    {notation(step.undo)}" + (f"  ({step.undo_note})" if step.undo_note else ""))
+            lines.append(f"{pad}undo    {notation(step.undo)}" + (f"  [{step.undo_note}]" if step.undo_note else ""))
             if step.undo_requests:
                 lines.append(f"{pad}        would send, if a later step failed:")
                 for request in step.undo_requests:

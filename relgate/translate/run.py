@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
+from relgate import checks
 from relgate.app import FrontDoor
 from relgate.auth import Guard
 from relgate.config import Config, Route
@@ -174,7 +175,7 @@ class Translator:
             out.mode = "store"
             return out
         out.mode = "backend"
-        refusals = self.target.lowering.refusals(intent.batch)
+        refusals = checks.problems(intent.batch, self.config.schema) or self.target.lowering.refusals(intent.batch)
         if refusals:
             out.notes.append(f"refused before any backend request: the backend '{self.target.name}' cannot carry this out as asked")
             return self._refused(out, ProblemError(*refusals), request)
@@ -222,7 +223,7 @@ class Translator:
                     view.undo_note = f"its undo would fail offline: {error}"
                 stand_in.preview = False
             elif record.status != "done" and view.undo is not None:
-                view.undo_note = {"compensated": "undone (a later step failed)", "not-compensated": f"not undone: {record.detail}"}.get(
+                view.undo_note = {"compensated": "undone: a later step failed", "not-compensated": f"not undone: {record.detail}"}.get(
                     record.status, record.status
                 )
         try:
@@ -268,17 +269,22 @@ class Translator:
         else:
             notes.append(f"the request's path {path} is not under {prefix}: taken as relative to it")
             path = path if path.startswith("/") else "/" + path
-        host = headers.get("host", "") or parts.netloc
         scheme = parts.scheme or "http"
-        server = (parts.hostname, parts.port or (443 if scheme == "https" else 80)) if parts.hostname else None
+        if parts.hostname:
+            server = (parts.hostname, parts.port or (443 if scheme == "https" else 80))
+        else:  # a path alone: the request reached relgate where `relgate serve` listens
+            server = (self.config.server.host, self.config.server.port)
         origin = self.origins.origin({"scheme": scheme, "client": None, "server": server}, headers)
+        # as the gateway's front door: X-Forwarded-Proto/-Host from the origin it decided, never from Host
+        decided = urlsplit(origin) if origin else None
         method = "GET" if file_request.method == "HEAD" else file_request.method  # as the front door does
         request = HttpRequest(method, path, parts.query, headers, file_request.body, prefix, origin)
         given = headers.get("x-request-id")
         request_id = (
             given if given is not None and request_id_from([(b"x-request-id", given.encode("latin-1"))]) == given.strip() else REQUEST_ID
         )
-        return request, Call(headers, CALLER_ADDRESS, scheme, host, request_id), notes
+        call = Call(headers, CALLER_ADDRESS, decided.scheme if decided else scheme, decided.netloc if decided else "", request_id)
+        return request, call, notes
 
     def _streamed(self, out: Translation, request: HttpRequest, call: Call) -> Translation:
         assert self.target is not None

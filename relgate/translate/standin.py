@@ -126,10 +126,11 @@ def _token(id_style: str, n: int) -> str:
 class Assumptions:
     """The results a backend is assumed to give when no answer is canned, for one request.
 
-    Everything this request has not written reads as empty: a resource exists with unknown values
-    (null), a to-many has no members, a search finds nothing.  What it wrote is remembered per
-    resource (attributes and linkage, as sent; not the other side of a relationship), so a read
-    after a write in the same request answers what was written.  Creates get a placeholder id.
+    Everything this request has not written or been answered reads as empty: a resource exists
+    with unknown values (null), a to-many has no members, a search finds nothing (a look-up by id
+    finds what it names).  What it wrote, and what canned answers said, is remembered per resource
+    (attributes and linkage; not the other side of a relationship), so a later read answers that.
+    Creates get a placeholder id.
     """
 
     def __init__(self, schema: Schema, new_id: Callable[[str], str]) -> None:
@@ -183,6 +184,20 @@ class Assumptions:
             return Aggregates({(f, name): (0 if f == "count" else None) for f, name in op.functions}), f"no {op.type} match"
         return None, "accepts it"
 
+    def learn(self, op: Op, result: Result) -> None:
+        """A canned ``result`` of ``op``: what it says about resources is known from now on."""
+        if isinstance(op, GetLinkage) and isinstance(result, LinkageResult):
+            self._known(op.ref)[1][op.relationship] = result.linkage
+        resources: tuple[Resource, ...] = ()
+        if isinstance(result, One):
+            resources = ((result.item,) if result.item is not None else ()) + result.included
+        elif isinstance(result, (ResourceList, LinkageResult)):
+            resources = getattr(result, "items", ()) + result.included
+        for r in resources:
+            attributes, linkage = self.known.setdefault((r.type, r.id), ({}, {}))
+            attributes.update(r.attributes)
+            linkage.update(r.relationships)
+
     def _linkage_write(self, op: SetOne | Replace | Add | Remove) -> str:
         _, linkage = self._known(op.ref)
         rel = self.schema[op.ref.type].relationships[op.relationship]
@@ -218,11 +233,11 @@ class Assumptions:
 
     def _state(self, ref: Ident, relationship: str) -> str:
         known = self.known.get((ref.type, _id(ref)))
-        return "as this request set it" if known is not None and relationship in known[1] else "is empty"
+        return "as known from earlier in this request" if known is not None and relationship in known[1] else "is empty"
 
     def _values(self, ref: Ident) -> str:
         if (ref.type, _id(ref)) in self.known:
-            return "as this request wrote it (values it did not write: unknown, read as empty)"
+            return "as known from earlier in this request (other values unknown, read as empty)"
         return "its values unknown (read as empty)"
 
     def _resource(self, type_name: str, id_: str) -> Resource:
@@ -315,6 +330,8 @@ class StandIn:
 
     def _results(self, ops: tuple[Op, ...], canned: CannedAnswer | None) -> tuple[list[Result], dict[tuple[str, str], str], list[str]]:
         if canned is not None and isinstance(canned.answer, Outcome):
+            for op, result in zip(ops, canned.answer.results, strict=False):
+                self.assumptions.learn(op, result)
             return list(canned.answer.results), dict(canned.answer.lids), []
         lids: dict[tuple[str, str], str] = {}
         results: list[Result] = []
@@ -324,6 +341,7 @@ class StandIn:
             op = substitute(raw, lids)
             if index == given:
                 result: Result = canned.answer  # type: ignore[assignment, union-attr]
+                self.assumptions.learn(op, result)
             else:
                 result, note = self.assumptions.result(op)
                 notes.append(note)
