@@ -24,14 +24,21 @@ class TranslateError(Exception):
 
 
 def translate(
-    config: Config, prefix: str, text: str, *, source: str = "", answers: str | None = None, answers_source: str = "", fmt: str = "text"
+    config: Config | Translator,
+    prefix: str,
+    text: str,
+    *,
+    source: str = "",
+    answers: str | None = None,
+    answers_source: str = "",
+    fmt: str = "text",
 ) -> tuple[str, bool]:
     """The report for every request of ``text`` (a ``.http`` file) and whether all would succeed.
 
     Raises :class:`UnknownRoute`, or :class:`TranslateError` for a ``.http`` or answers text that
     cannot be read (with the caller's error document for it).
     """
-    translator = Translator(config, prefix)
+    translator = config if isinstance(config, Translator) else Translator(config, prefix)
     try:
         http = parse(text, source)
     except HttpFileError as exc:
@@ -61,6 +68,11 @@ def main(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     try:
+        translator = Translator(config, args.route)
+    except UnknownRoute as exc:
+        print(f"relgate translate: --route: {exc}", file=sys.stderr)
+        return 2
+    try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()
         answers = Path(args.answers).read_text() if args.answers else None
     except OSError as exc:
@@ -68,10 +80,9 @@ def main(args: argparse.Namespace) -> int:
         return 2
     source = "-" if args.file == "-" else args.file
     try:
-        output, ok = translate(config, args.route, text, source=source, answers=answers, answers_source=args.answers or "", fmt=args.format)
-    except UnknownRoute as exc:
-        print(f"relgate translate: --route: {exc}", file=sys.stderr)
-        return 2
+        output, ok = translate(
+            translator, args.route, text, source=source, answers=answers, answers_source=args.answers or "", fmt=args.format
+        )
     except TranslateError as exc:
         print(f"relgate translate: {exc}", file=sys.stderr)
         if exc.document:
