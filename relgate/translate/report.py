@@ -192,7 +192,7 @@ def _request_json(request: BackendRequest, *, answered: bool = True) -> dict[str
     out: dict[str, Any] = {"method": request.method, "url": request.url, "headers": [list(h) for h in request.headers]}
     out["body"] = _body_json(request.body)
     if answered:
-        out["answer"] = {"status": request.status, "note": request.note, "body": _body_json(request.answer)}
+        out["answer"] = {"status": request.status, "by": request.answered_by, "note": request.note, "body": _body_json(request.answer)}
     return out
 
 

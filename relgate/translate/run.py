@@ -57,6 +57,8 @@ class BackendRequest:
     status: int = 0
     note: str = ""
     answer: bytes = b""
+    answered_by: str = ""
+    """``assumed``, ``canned`` or ``refused`` (relgate's model of the backend's dialect refused it)."""
 
 
 @dataclass
@@ -247,6 +249,7 @@ class Translator:
             requests.append(shown)
             answered = stand_in.answer(request)
             shown.status, shown.note, shown.answer = answered.response.status, answered.note, answered.response.body
+            shown.answered_by = answered.by
             try:
                 request = exchange.send(answered.response)
             except StopIteration as done:
@@ -318,7 +321,7 @@ class Translator:
 
 def _assumed_reads(steps: list[StepView], source: int) -> str:
     """Which reads of the same caller op, whose answers the undo may rest on, were assumed answers."""
-    numbers = [s.number for s in steps if s.source == source and not s.write and any(q.note.startswith("assumed") for q in s.requests)]
+    numbers = [s.number for s in steps if s.source == source and not s.write and any(q.answered_by == "assumed" for q in s.requests)]
     if not numbers:
         return ""
     return "computed from the assumed answer of step " + ", ".join(map(str, numbers))

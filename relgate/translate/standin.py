@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from relgate.config import Backend, ServerConfig
@@ -271,6 +271,10 @@ def _name(ident: Ident) -> str:
 # --- the stand-in ------------------------------------------------------------------------------
 
 
+AnsweredBy = Literal["assumed", "canned", "refused"]
+"""How an answer came about: assumptions, a canned answer, relgate's model of the dialect refusing."""
+
+
 @dataclass(frozen=True, slots=True)
 class Answered:
     """A backend request's answer and how it came about (for the report)."""
@@ -279,6 +283,7 @@ class Answered:
     note: str
     ops: tuple[Op, ...] = ()
     """What the backend's door took the request to mean (empty when it refused it)."""
+    by: AnsweredBy = "assumed"
 
 
 class StandIn:
@@ -309,24 +314,24 @@ class StandIn:
         except ProblemError as error:
             refusal = f"relgate's {self.backend.dialect} door refuses this request: {error}"
             if isinstance(canned, CannedAnswer) and isinstance(canned.answer, HttpResponse):
-                return Answered(canned.answer, f"canned answer ({canned.where}); note: {refusal}")
-            return Answered(self._error(error, inner), refusal + " (the real backend may differ; answered with that error)")
+                return Answered(canned.answer, f"canned answer ({canned.where}); note: {refusal}", by="canned")
+            return Answered(self._error(error, inner), refusal + " (the real backend may differ; answered with that error)", by="refused")
         if canned is not None and isinstance(canned.answer, HttpResponse):
-            return Answered(canned.answer, f"canned answer ({canned.where})", intent.batch.ops)
+            return Answered(canned.answer, f"canned answer ({canned.where})", intent.batch.ops, "canned")
         if canned is not None and isinstance(canned.answer, ProblemError):
-            return Answered(self._error(canned.answer, inner), f"canned: the backend refuses ({canned.where})", intent.batch.ops)
+            return Answered(self._error(canned.answer, inner), f"canned: the backend refuses ({canned.where})", intent.batch.ops, "canned")
         results, lids, notes = self._results(intent.batch.ops, canned)
         try:
             response = self.door.render(intent, Outcome(tuple(results), lids))
         except ProblemError as error:
-            return Answered(self._error(error, inner), f"the answer cannot be rendered: {error}", intent.batch.ops)
+            return Answered(self._error(error, inner), f"the answer cannot be rendered: {error}", intent.batch.ops, "refused")
         if canned is None:
             note = "assumed: " + "; ".join(notes)
         elif notes and len(notes) == len(results):
             note = f"canned answer ({canned.where}) fits none of the ops this request means; assumed: " + "; ".join(notes)
         else:
             note = f"canned answer ({canned.where})" + ("; the rest assumed: " + "; ".join(notes) if notes else "")
-        return Answered(response, note, intent.batch.ops)
+        return Answered(response, note, intent.batch.ops, "assumed" if canned is None or len(notes) == len(results) else "canned")
 
     def _results(self, ops: tuple[Op, ...], canned: CannedAnswer | None) -> tuple[list[Result], dict[tuple[str, str], str], list[str]]:
         if canned is not None and isinstance(canned.answer, Outcome):

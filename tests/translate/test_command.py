@@ -37,7 +37,8 @@ def test_json_output_is_json_with_placeholders_named(tmp_path: Path, capsys: pyt
     assert doc["ok"] is True
     (request,) = doc["requests"]
     (step,) = request["plan"]["steps"]
-    assert step["requests"][0]["url"] == "http://ng.test/api/person" and step["requests"][0]["answer"]["status"] == 201
+    assert step["requests"][0]["url"] == "http://ng.test/api/person"
+    assert step["requests"][0]["answer"]["status"] == 201 and step["requests"][0]["answer"]["by"] == "assumed"
     assert step["result"]["item"]["id"] == "<id of step 1>"
     assert not re.search(r"9000000\d{3}", out)  # every placeholder id shown by its label
 
