@@ -177,7 +177,11 @@ class Translator:
             out.mode = "store"
             return out
         out.mode = "backend"
-        refusals = checks.problems(intent.batch, self.config.schema) or self.target.lowering.refusals(intent.batch)
+        problems = checks.problems(intent.batch, self.config.schema)
+        if problems:
+            out.notes.append("refused before any backend request: the batch does not hold together (as the store would refuse it)")
+            return self._refused(out, ProblemError(*problems), request)
+        refusals = self.target.lowering.refusals(intent.batch)
         if refusals:
             out.notes.append(f"refused before any backend request: the backend '{self.target.name}' cannot carry this out as asked")
             return self._refused(out, ProblemError(*refusals), request)
