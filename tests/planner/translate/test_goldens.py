@@ -86,3 +86,15 @@ def _diff(expected: str, actual: str, name: str) -> str:
 
     lines = difflib.unified_diff(expected.splitlines(), actual.splitlines(), f"{name} (golden)", f"{name} (now)", lineterm="")
     return "\n".join(lines) + "\n(RELGATE_UPDATE_GOLDENS=1 rewrites the goldens after an intended change)"
+
+
+def test_a_real_difference_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comparison is exact: one changed character in a golden is a failure, with the diff."""
+    if UPDATE:
+        pytest.skip("RELGATE_UPDATE_GOLDENS rewrites goldens instead of comparing them")
+    run = next(r for r in RUNS if r.expected.name == "native-relationship-add.txt")
+    altered = tmp_path / run.expected.name
+    altered.write_text(run.expected.read_text().replace("-> 204", "-> 200", 1))
+    with pytest.raises(pytest.fail.Exception) as caught:
+        test_golden(Run(run.http, run.argv, altered, run.status), capsys, monkeypatch)
+    assert "-    -> 200" in str(caught.value) and "+    -> 204" in str(caught.value)
