@@ -29,7 +29,9 @@ from relgate.dialects.client import Exchange, action, is_write
 from relgate.metrics import BackendMetrics
 from relgate.model import Batch, HttpRequest, HttpResponse, Outcome, Problem, ProblemError, Result
 from relgate.planner import Context, Plan
+from relgate.planner.overlay import overlay_action
 from relgate.schema import Schema
+from relgate.store.overlay import OrderOverlay
 from relgate.targets import NO_CALL, Call, Readiness
 from relgate.targets.forwarding import end_to_end, passed_through, translated
 from relgate.targets.lowering import Lowering
@@ -57,6 +59,7 @@ class RemoteTarget:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         app: ASGIApp | None = None,
+        overlay: OrderOverlay | None = None,
     ) -> None:
         self.name = backend.name
         self.schema = schema
@@ -72,8 +75,12 @@ class RemoteTarget:
         self.transport = transport if transport is not None or app is None else httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         self.http: httpx.AsyncClient | None = None
         self.metrics = BackendMetrics(backend.name)
+        self.overlay = overlay
+        """The order relgate keeps in its store for this backend (``order = "overlay"``), else None."""
 
     async def open(self) -> None:
+        if self.overlay is not None:
+            await self.overlay.open()
         if self.http is None:
             timeout = httpx.Timeout(self.backend.timeout)
             self.http = httpx.AsyncClient(transport=self.transport, timeout=timeout, limits=POOL, follow_redirects=False, trust_env=False)
@@ -82,6 +89,8 @@ class RemoteTarget:
         if self.http is not None:
             await self.http.aclose()
             self.http = None
+        if self.overlay is not None:
+            await self.overlay.close()
 
     # --- translated batches --------------------------------------------------------------------
 
@@ -93,7 +102,13 @@ class RemoteTarget:
         while (step := plan.next_step()) is not None:
             sent: list[str] = []
             try:
-                result = await self._run(self.client.exchange(step.op), call, sent)
+                if step.target == "overlay":  # relgate's own order overlay, in its store
+                    assert self.overlay is not None, "a plan used the order overlay of a backend without one"
+                    if step.write:
+                        sent.append(overlay_action(step.op))  # type: ignore[arg-type]
+                    result = await self.overlay.run(step.op)  # type: ignore[arg-type]
+                else:
+                    result = await self._run(self.client.exchange(step.op), call, sent)
             except ProblemError as error:
                 plan.fail(error, tuple(sent))
             else:
