@@ -106,7 +106,8 @@ def fetch(
             if (ident.type, ident.id) not in have:
                 wanted.setdefault(ident.type, {})[ident.id or ""] = None
         for type_name, ids in wanted.items():
-            fields = _widened(query.fields, context, type_name, _subtrees(reached, type_name))
+            wide = _widened(query.fields, context, type_name, _subtrees(reached, type_name))
+            fields = {type_name: wide[type_name]} if type_name in wide else {}
             found = yield from _read_many(type_name, list(ids), fields, context, at)
             have.update({(r.type, r.id): r for r in found})
         level = []
