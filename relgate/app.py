@@ -66,8 +66,13 @@ class FrontDoor:
         self.pass_through: PassThrough | None = None
         if isinstance(target, RemoteTarget):
             # the same dialect streams untouched, unless its server half says the backend's options make
-            # another wire format of it (``streams_to``: a Strapi 5 door in front of a Strapi 4 backend)
-            same = target.backend.dialect == route.dialect and getattr(dialect, "streams_to", lambda _b: True)(target.backend)
+            # another wire format of it (``streams_to``: a Strapi 5 door in front of a Strapi 4 backend),
+            # or relgate keeps the order the backend cannot (``order = "overlay"``: every request is planned)
+            same = (
+                target.backend.dialect == route.dialect
+                and target.backend.order == "backend"
+                and getattr(dialect, "streams_to", lambda _b: True)(target.backend)
+            )
             self.pass_through = PassThrough(target, dialect, whole_route=same)
         self.body_timeout = body_timeout
         self.origins = origins or Origins()

@@ -10,7 +10,7 @@ backend write.  Each plan:
   look-ups, whatever the list's length) → [when the overlay does not hold this list yet, or an
   anchor is unknown to it: read the backend's members and every key, and reconcile] → the add
   (its undo: remove the members that were new) → the new keys (undo: the old ones);
-- ordered ``Replace``, and a ``Create`` / ``Update`` with ordered linkage: the write → the whole
+- ordered ``Replace``, and a ``Create`` / ``Update`` / ``Upsert`` with ordered linkage: the write → the whole
   order as fresh keys;
 - ``Remove``: the removal → its members' keys dropped;
 - ``Delete`` of an owner: the delete → its lists forgotten.
@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Generator
 
-from relgate.model import Add, Create, Delete, GetLinkage, LinkageResult, One, Op, Remove, Replace, Result, Update
+from relgate.model import Add, Create, Delete, GetLinkage, LinkageResult, One, Op, Remove, Replace, Result, Update, Upsert
 from relgate.ops import distinct, inverse, members
 from relgate.planner.context import Context
 from relgate.planner.overlay import (
@@ -38,7 +38,7 @@ from relgate.planner.overlay import (
 from relgate.planner.steps import PlanStep, Undo
 from relgate.schema import Relationship
 
-KINDS = (Add, Replace, Remove, Create, Update, Delete)
+KINDS = (Add, Replace, Remove, Create, Update, Upsert, Delete)
 
 
 def overlaid(context: Context, rel: Relationship) -> bool:
@@ -46,7 +46,7 @@ def overlaid(context: Context, rel: Relationship) -> bool:
     return context.backend.order == "overlay" and rel.many and rel.ordered and not context.caps.positions
 
 
-def _ordered_linkage(op: Create | Update, context: Context) -> list[str]:
+def _ordered_linkage(op: Create | Update | Upsert, context: Context) -> list[str]:
     rtype = context.schema[op.ref.type if isinstance(op, Update) else op.type]
     return [n for n, v in op.relationships.items() if isinstance(v, tuple) and overlaid(context, rtype.relationships[n])]
 
@@ -56,7 +56,7 @@ def applies(op: Op, context: Context) -> bool:
         return False
     if isinstance(op, (Add, Replace, Remove)):
         return overlaid(context, context.relationship(op.ref.type, op.relationship))
-    if isinstance(op, (Create, Update)):
+    if isinstance(op, (Create, Update, Upsert)):
         return bool(_ordered_linkage(op, context))
     if isinstance(op, Delete):
         return any(overlaid(context, r) for r in context.schema[op.ref.type].relationships.values())
@@ -83,14 +83,15 @@ def write(op: Op, context: Context) -> Generator[PlanStep, Result, Result]:
                 forget = OverlayWrite(op.ref.type, rel.name, op.ref.id or "", None, forget=True, at=op.at)
                 yield PlanStep(forget, -1, "forget the order relgate kept for the deleted resource", undo=undo_of(forget))
         return None
-    assert isinstance(op, (Create, Update))
-    result = yield from membership(op, context)
+    assert isinstance(op, (Create, Update, Upsert))
+    sent = op if isinstance(op, Update) else dataclasses.replace(op, returning=True)  # its id keys the order
+    result = yield from membership(sent, context)
     owner = op.ref.id if isinstance(op, Update) else (result.item.id if isinstance(result, One) and result.item else None)
     if owner is not None:
         type_name = op.ref.type if isinstance(op, Update) else op.type
         for name in _ordered_linkage(op, context):
             yield _record(type_name, name, owner, fresh_keys(op.relationships[name]), op)  # type: ignore[arg-type]
-    return result
+    return result if op.returning else None
 
 
 def _record(type_name: str, rel: str, owner: str, keys: tuple[tuple[str, str], ...], op: Op) -> PlanStep:

@@ -61,20 +61,23 @@ def drive(ops: tuple[Op, ...] | Op, ctx: Context, answer: Callable[[PlanStep], R
 
 class Faulty(httpx.AsyncBaseTransport):
     """Delegates to ``inner``; the ``fail_at``-th request (1-based, counted from :meth:`arm`) gets
-    no answer (a refused connection: the caller sees 502).  ``log`` records every request."""
+    no answer (a refused connection: the caller sees 502).  ``log`` records every request's method
+    and path, ``urls`` its method and whole target (with the query)."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self.inner = inner
         self.fail_at: int | None = None
         self.count = 0
         self.log: list[str] = []
+        self.urls: list[str] = []
 
     def arm(self, fail_at: int | None) -> None:
-        self.fail_at, self.count, self.log = fail_at, 0, []
+        self.fail_at, self.count, self.log, self.urls = fail_at, 0, [], []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.count += 1
         self.log.append(f"{request.method} {request.url.path}")
+        self.urls.append(f"{request.method} {request.url.raw_path.decode()}")
         if self.count == self.fail_at:
             raise httpx.ConnectError("injected fault", request=request)
         return await self.inner.handle_async_request(request)

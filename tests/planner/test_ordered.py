@@ -355,3 +355,27 @@ async def test_strapi_positional_connects_sent_to_the_real_flask_restless_ng(ng_
         assert await names() == ["soup", "fish", "tea", "cake"]
     rows = sorted(row["category_id"] for row in ng_backend.rows("restaurant_categories", order_by="category_id"))
     assert rows == [1, 2, 3, 4]  # ng holds the membership; the order is relgate's
+
+
+async def test_create_and_replace_with_ordered_linkage_keep_their_order_in_the_overlay(sqlite_url: str, tmp_path: Any) -> None:
+    """A JSON:API caller; the backend's own order is changed behind relgate's back: relgate's answer keeps the overlay's."""
+    j = {"content-type": "application/vnd.api+json", "accept": "application/vnd.api+json"}
+    async with rig(sqlite_url, "jsonapi", "jsonapi", order="overlay", proxy_store=f"sqlite+aiosqlite:///{tmp_path / 'proxy.db'}") as r:
+        for n in ("soup", "fish", "cake"):
+            made = await r.client.post("/jsonapi/categories", json={"data": {"type": "categories", "attributes": {"name": n}}}, headers=j)
+            assert made.status_code == 201, made.text
+        linkage = [{"type": "categories", "id": i} for i in ("3", "1", "2")]
+        doc = {"data": {"type": "restaurants", "attributes": {"name": "R"}, "relationships": {"categories": {"data": linkage}}}}
+        made = await r.client.post("/jsonapi/restaurants", json=doc, headers=j)
+        assert made.status_code == 201, made.text
+        assert [i["id"] for i in made.json()["data"]["relationships"]["categories"]["data"]] == ["3", "1", "2"]
+        url = "/jsonapi/restaurants/1/relationships/categories"
+        shuffled = await r.backend_client.patch(url, json={"data": linkage[::-1]}, headers=j)  # behind relgate's back
+        assert shuffled.status_code == 204, shuffled.text
+        assert [i["id"] for i in (await r.client.get(url)).json()["data"]] == ["3", "1", "2"]
+        replaced = await r.client.patch(url, json={"data": [linkage[2], linkage[0]]}, headers=j)
+        assert replaced.status_code == 204, replaced.text
+        assert [i["id"] for i in (await r.client.get(url)).json()["data"]] == ["2", "3"]
+        assert sorted(await r.members("restaurants", "1", "categories")) == ["2", "3"]
+        included = await r.client.get("/jsonapi/restaurants/1", params={"include": "categories"})
+        assert [i["id"] for i in included.json()["data"]["relationships"]["categories"]["data"]] == ["2", "3"]
