@@ -133,10 +133,9 @@ class OrderOverlay:
         for rank in found.values():
             probes.append(pick.where(keys.c.rank < rank).order_by(keys.c.rank.desc()).limit(1))
             probes.append(pick.where(keys.c.rank > rank).order_by(keys.c.rank.asc()).limit(1))
-        for probe in probes:
-            row = (await conn.execute(probe)).first()
-            if row is not None:
-                out[row.member_id] = row.rank
+        for part in chunks(probes, 200):  # one statement: each probe an indexed look-up of one row
+            union = sa.union_all(*(sa.select(p.subquery()) for p in part))
+            out.update({row[0]: row[1] for row in await conn.execute(union)})
         return out
 
     # --- writes --------------------------------------------------------------------------------
