@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import anyio
 import httpx
@@ -94,7 +94,7 @@ class FrontDoor:
             return
         if self.pass_through is not None and self.pass_through.takes(path or "/"):
             try:
-                await self.pass_through(scope, receive, send, path or "/", _call(scope, headers))
+                await self.pass_through(scope, receive, send, path or "/", _call(scope, headers, self.origins.origin(scope, headers)))
             except BackendFault as fault:
                 request = HttpRequest(scope["method"], path or "/", scope.get("query_string", b"").decode("latin-1"), headers, base=root)
                 await _send(send, self.dialect.render_error(ProblemError(fault.problem), request), method=scope["method"])
@@ -118,7 +118,7 @@ class FrontDoor:
         except ProblemError as error:
             response = self._error(error, request)
         else:
-            response = await self.handle(dataclasses.replace(request, body=body), _call(scope, headers))
+            response = await self.handle(dataclasses.replace(request, body=body), _call(scope, headers, request.origin))
         await _send(send, response, method=scope["method"])
 
     async def _admitted(self, scope: Scope, send: Send, path: str, headers: Mapping[str, str]) -> bool:
@@ -191,13 +191,16 @@ def _too_large(limit: int) -> ProblemError:
     return ProblemError(Problem(413, "too-large", "Request body too large", f"The request body exceeds the limit of {limit} bytes."))
 
 
-def _call(scope: Scope, headers: Mapping[str, str]) -> Call:
+def _call(scope: Scope, headers: Mapping[str, str], origin: str) -> Call:
+    """The caller's side as a backend sees it: ``X-Forwarded-Proto``/``-Host`` come from the origin
+    relgate decided (its public URL, or a trusted forwarder's), never from an untrusted ``Host``."""
     client = scope.get("client")
+    parts = urlsplit(origin) if origin else None
     return Call(
         headers=headers,
         client=client[0] if client else "",
-        scheme=scope.get("scheme", "http"),
-        host=headers.get("host", ""),
+        scheme=parts.scheme if parts else scope.get("scheme", "http"),
+        host=parts.netloc if parts else "",
         request_id=context.current_request_id() or "",
     )
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
-from relgate.model import Aggregate, Create, Delete, DeleteWhere, Get, GetLinkage, GetRelated, List, Op, Result, UpdateWhere
+from relgate.model import Aggregate, Create, Delete, DeleteWhere, Get, GetLinkage, GetRelated, List, Op, Result, UpdateWhere, Upsert
 from relgate.ops import before_read, inverse
+from relgate.planner import upsert
 from relgate.planner.context import Context
 from relgate.planner.steps import PlanStep
 
@@ -64,7 +65,9 @@ def _purpose(op: Op) -> str:
     return type(op).__name__.lower()
 
 
-RULES: list[Entry] = []
+RULES: list[Entry] = [
+    Entry((Upsert,), upsert.applies, upsert.upsert, "upsert"),
+]
 """The rewrite table; rules register here in the order they are tried (most specific first)."""
 
 
@@ -78,7 +81,8 @@ def choose(op: Op, context: Context) -> Rule:
 # --- the emulations, one line each (imported here, after the table: their modules use it lazily) ---
 from relgate.planner import aggregate, bulk, include, ordered_reads, ordered_writes  # noqa: E402
 
-RULES.append(Entry(ordered_writes.KINDS, ordered_writes.applies, ordered_writes.write, "positions"))
+# first: the overlay's writes wrap whichever rule below carries out the membership part
+RULES.insert(0, Entry(ordered_writes.KINDS, ordered_writes.applies, ordered_writes.write, "positions"))
 RULES.append(Entry(ordered_reads.KINDS, ordered_reads.applies, ordered_reads.read, "positions"))
 RULES.append(Entry(include.READS, include.applies, include.include, "include"))
 RULES.append(Entry((UpdateWhere, DeleteWhere), bulk.applies, bulk.bulk, "bulk_where"))

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 from starlette.types import ASGIApp
 
+from relgate import checks
 from relgate.config import Backend
 from relgate.dialects import ClientDialect
 from relgate.dialects.client import Exchange, action, is_write
@@ -95,7 +96,7 @@ class RemoteTarget:
     # --- translated batches --------------------------------------------------------------------
 
     async def execute(self, batch: Batch, call: Call = NO_CALL) -> Outcome:
-        refusals = self.lowering.refusals(batch)
+        refusals = checks.problems(batch, self.schema) or self.lowering.refusals(batch)
         if refusals:
             raise ProblemError(*refusals)
         plan = Plan(batch, self.context)

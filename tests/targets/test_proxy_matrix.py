@@ -189,3 +189,16 @@ async def test_lids_across_operations_get_the_backends_ids(sqlite_url: str) -> N
         assert [p.id for p in await r.rows("people")] == [person["id"]]
         assert await r.members("articles", article["id"], "author") == [person["id"]]
 
+
+
+async def test_strapi_caller_hears_why_a_backend_policy_refused(sqlite_url: str) -> None:
+    """A Strapi ``set`` on a relation the backend forbids replacing: Strapi's ForbiddenError, saying why."""
+    async with rig(sqlite_url, "strapi", "restless") as r:
+        made = await r.client.post("/strapi/api/people", json={"data": {"name": "Ann"}})
+        assert made.status_code == 201, made.text
+        ann = made.json()["data"]["documentId"]
+        resp = await r.client.put(f"/strapi/api/people/{ann}", json={"data": {"computers": {"set": []}}})
+        assert resp.status_code == 403, resp.text
+        error = resp.json()["error"]
+        assert error["name"] == "ForbiddenError"
+        assert "does not allow replacing all of 'people.computers'" in error["message"]

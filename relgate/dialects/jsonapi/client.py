@@ -30,9 +30,10 @@ are the caller's to render, so they point at relgate.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from relgate.capabilities import Capabilities, missing
 from relgate.config import Backend
@@ -269,34 +270,60 @@ class JsonApiClient:
         return self._one(response, op.at)
 
     def _collection(self, path: str, type_name: str, query: Query, at: Path) -> Exchange:
-        """A page of a collection; one the backend's pages do not line up with is read as two and cut."""
+        """A collection read as the caller asked, whatever the backend's own paging.
+
+        Unpaged, every page the backend links to (``links.next``) is read on, so a backend's
+        default page size does not cut the answer; paged, the backend's pages (at most
+        ``max_page_size``) are read from the one holding ``offset`` on until ``limit`` resources
+        are in hand or a page comes back short.
+        """
         pairs = self._query(type_name, query, collection=True)
         page = query.page
-        if page is None or page.limit is None:
-            response = yield self._request("GET", path, pairs, counted=query.count)
-            doc = self._document(response, at)
-            items = self.reader.resources(doc["data"])
-            return ResourceList(items, self._total(response, doc) if query.count else None, self.reader.included(doc))
-        limit = min(page.limit, self.max_page_size)
-        if self.page_style == "offset" or page.offset % limit == 0:
-            response = yield self._request("GET", path, pairs + self._page_pairs(page.offset, limit), counted=query.count)
-            doc = self._document(response, at)
-            return ResourceList(self.reader.resources(doc["data"]), self._total(response, doc), self.reader.included(doc))
-        first = page.offset // limit * limit
         items: list[Resource] = []
         included: list[Resource] = []
+        if page is None or page.limit is None:
+            request = self._request("GET", path, pairs, counted=query.count)
+            total = None
+            while True:
+                response = yield request
+                doc = self._document(response, at)
+                items.extend(self.reader.resources(doc["data"]))
+                included.extend(self.reader.included(doc))
+                total = self._total(response, doc) if query.count else None
+                following = self._next(doc, len(items))
+                if following is None:
+                    break
+                request = dataclasses.replace(self._request("GET", following[0], counted=query.count), query=following[1])
+            return ResourceList(tuple(items), total, distinct_resources(included))
+        size = min(page.limit, self.max_page_size)
+        start = page.offset if self.page_style == "offset" else page.offset // size * size
+        skip = page.offset - start
         total = None
-        for start in (first, first + limit):
-            response = yield self._request("GET", path, pairs + self._page_pairs(start, limit), counted=query.count)
+        while True:
+            response = yield self._request("GET", path, pairs + self._page_pairs(start, size), counted=query.count)
             doc = self._document(response, at)
             got = self.reader.resources(doc["data"])
             items.extend(got)
             included.extend(self.reader.included(doc))
             total = self._total(response, doc)
-            if len(got) < limit:
-                break
-        skip = page.offset - first
-        return ResourceList(tuple(items[skip : skip + limit]), total, distinct_resources(included))
+            start += size
+            if len(got) < size or len(got) > size or len(items) - skip >= page.limit:
+                break  # a short page is the last; a longer one means the backend ignores paging
+        return ResourceList(tuple(items[skip : skip + page.limit]), total, distinct_resources(included))
+
+    def _next(self, doc: Mapping[str, Any], read: int) -> tuple[str, str] | None:
+        """The path and query of the backend's next page (``links.next`` rebased onto its API root), if any."""
+        links = doc.get("links")
+        link = links.get("next") if isinstance(links, Mapping) else None
+        if isinstance(link, Mapping):
+            link = link.get("href")
+        if not isinstance(link, str) or not link or read >= MAX_READ_ON:
+            return None
+        parts = urlsplit(link)
+        root = urlsplit(self.backend.url).path.rstrip("/")
+        if not parts.path.startswith(root + "/"):
+            raise bad_answer(self.name, f"its links.next ({link}) is not under its API root")
+        return parts.path[len(root) :], parts.query
 
     def _get_linkage(self, op: GetLinkage) -> Exchange:
         rel = self.schema[op.ref.type].relationships[op.relationship]
@@ -459,6 +486,10 @@ _WHAT: dict[type, str] = {
     DeleteWhere: "delete every resource matching a filter in one request",
     Aggregate: "compute aggregate functions",
 }
+
+
+MAX_READ_ON = 100_000
+"""An unpaged read follows the backend's pages up to this many resources (a runaway ``next`` chain stops)."""
 
 
 def _eq(field: str, value: Any) -> Filter:
