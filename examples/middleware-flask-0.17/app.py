@@ -15,9 +15,12 @@ every other request reaches the Flask app as it came.
     RELGATE_DB=/tmp/r017.db venv/bin/gunicorn app:app
 """
 
+from __future__ import annotations
+
 import importlib.util
-import os
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import relgate
 import relgate.wsgi
@@ -27,15 +30,16 @@ BACKEND = "legacy"
 LEGACY_APP = Path(__file__).resolve().parents[1] / "flask-restless-0.17" / "app.py"
 
 
-def _load_legacy_app():
-    """``examples/flask-restless-0.17/app.py`` as a module (it opens ``$RELGATE_DB`` and creates its tables)."""
+def _load_legacy_app() -> ModuleType:
+    """``examples/flask-restless-0.17/app.py`` as a module (it opens ``$RELGATE_DB``, default ./r017.db, and creates its tables)."""
     spec = importlib.util.spec_from_file_location("flask_restless_017_app", LEGACY_APP)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def relgate_config(models_base) -> relgate.Config:
+def relgate_config(models_base: Any) -> relgate.Config:
     """relgate's side: the app as backend ``legacy`` and a JSON:API door.
 
     ``options.defaults`` are the keyword arguments the app passes to ``create_api`` (relgate reads
@@ -63,7 +67,6 @@ def relgate_config(models_base) -> relgate.Config:
     )
 
 
-os.environ.setdefault("RELGATE_DB", "r017.db")
 legacy = _load_legacy_app()
 flask_app = legacy.app
 app = relgate.wsgi.RelgateMiddleware(flask_app, config=relgate_config(legacy.db.Model), backend=BACKEND)

@@ -6,7 +6,6 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import httpx
 
@@ -37,11 +36,3 @@ def load_example(folder: str, module: str = "app") -> ModuleType:
 def wire(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
     """What a client receives: the status, every header in order, the body's bytes."""
     return response.status_code, response.headers.multi_items(), response.content
-
-
-def decoded(r: httpx.Response) -> Any:
-    """The JSON body, or the text when it is not JSON (for assertion messages)."""
-    try:
-        return r.json()
-    except ValueError:
-        return r.text
