@@ -259,7 +259,8 @@ class _Checker:
         store = self.table(data.get("store"), "store")
         self.unknown(store, "store", {"url"})
         store_url = self.typed(store, "url", "store", str, DEFAULT_STORE_URL)
-        url_problem = store_url_problem(store_url)
+        # (the default is known good: a configuration without [store] never imports the store's SQLAlchemy)
+        url_problem = store_url_problem(store_url) if store_url != DEFAULT_STORE_URL else None
         if url_problem:
             self.error("store.url", url_problem)
         types = self.types(self.table(data.get("types"), "types"))

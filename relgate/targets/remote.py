@@ -148,10 +148,19 @@ class RemoteTarget:
             self.metrics.observe(time.perf_counter() - started, error="app")
             # The wrapped app raised (httpx.ASGITransport re-raises): its failure, logged, no traceback out.
             log.exception("the app behind backend %s failed on %s %s", self.name, request.method, request.path)
-            detail = f"The application behind '{self.name}' failed while handling this request; the error is logged."
-            raise BackendFault(Problem(500, "internal", "Internal error", detail, meta={"backend": self.name})) from None
+            raise BackendFault(self._app_failed(500)) from None
         self.metrics.observe(time.perf_counter() - started, status=answer.status_code)
+        if self.app is not None and answer.status_code >= 500:
+            # The wrapped app caught its own failure and answered for itself (Flask's error page, perhaps a
+            # debugger's traceback): the caller gets the same status in its own format, not that page.
+            log.error("the app behind backend %s answered %d to %s %s", self.name, answer.status_code, request.method, request.path)
+            raise BackendFault(self._app_failed(answer.status_code))
         return HttpResponse(answer.status_code, tuple(end_to_end(answer.headers.items())), answer.content)
+
+    def _app_failed(self, status: int) -> Problem:
+        """The caller's problem when the app behind a middleware-mode backend failed (raised, or answered 5xx)."""
+        detail = f"The application behind '{self.name}' failed while handling this request; the error is logged."
+        return Problem(status, "internal", "Internal error", detail, meta={"backend": self.name})
 
     def fault(self, exc: Exception) -> Problem:
         """The caller's problem for a transport failure (504 for a timeout, else 502)."""
