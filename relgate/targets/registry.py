@@ -9,8 +9,6 @@ from starlette.types import ASGIApp
 
 from relgate.config import Config, ConfigError
 from relgate.dialects import client_factory
-from relgate.store.engine import make_engine
-from relgate.store.overlay import OrderOverlay
 from relgate.targets import Target
 from relgate.targets.remote import RemoteTarget
 
@@ -37,6 +35,9 @@ def backend_targets(
         if backend.order == "overlay":
             if client.capabilities.positions:
                 raise ConfigError([f"backends.{name}.order: the backend keeps positions itself; 'overlay' is for backends without them"])
+            from relgate.store.engine import make_engine  # the store only for a backend that keeps an overlay
+            from relgate.store.overlay import OrderOverlay
+
             overlay = OrderOverlay(make_engine(config.store_url), name)
         target = RemoteTarget(config.schema, backend, client, transport=transports.get(name), app=apps.get(name), overlay=overlay)
         out[name] = target

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
@@ -32,10 +33,12 @@ from relgate.model import Batch, HttpRequest, HttpResponse, Outcome, Problem, Pr
 from relgate.planner import Context, Plan
 from relgate.planner.overlay import overlay_action
 from relgate.schema import Schema
-from relgate.store.overlay import OrderOverlay
 from relgate.targets import NO_CALL, Call, Readiness
 from relgate.targets.forwarding import end_to_end, passed_through, translated
 from relgate.targets.lowering import Lowering
+
+if TYPE_CHECKING:  # the store is imported only when a backend keeps an order overlay (registry.py)
+    from relgate.store.overlay import OrderOverlay
 
 log = logging.getLogger("relgate")
 POOL = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30)
