@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
-from relgate.model import Aggregate, Create, Delete, Get, GetLinkage, GetRelated, List, Op, Result, Upsert
+from relgate.model import Aggregate, Create, Delete, DeleteWhere, Get, GetLinkage, GetRelated, List, Op, Result, UpdateWhere, Upsert
 from relgate.ops import before_read, inverse
 from relgate.planner import upsert
 from relgate.planner.context import Context
@@ -76,3 +76,14 @@ def choose(op: Op, context: Context) -> Rule:
         if isinstance(op, entry.kinds) and entry.applies(op, context):
             return entry.rule
     return native
+
+
+# --- the emulations, one line each (imported here, after the table: their modules use it lazily) ---
+from relgate.planner import aggregate, bulk, include, ordered_reads, ordered_writes  # noqa: E402
+
+# first: the overlay's writes wrap whichever rule below carries out the membership part
+RULES.insert(0, Entry(ordered_writes.KINDS, ordered_writes.applies, ordered_writes.write, "positions"))
+RULES.append(Entry(ordered_reads.KINDS, ordered_reads.applies, ordered_reads.read, "positions"))
+RULES.append(Entry(include.READS, include.applies, include.include, "include"))
+RULES.append(Entry((UpdateWhere, DeleteWhere), bulk.applies, bulk.bulk, "bulk_where"))
+RULES.append(Entry((Aggregate,), aggregate.applies, aggregate.aggregate, "aggregate"))

@@ -34,6 +34,12 @@ class PlanStep:
     undoes: int | None = None
     """For an undo step: the ``number`` of the step it takes back."""
 
+    @property
+    def target(self) -> str:
+        """Where the step is carried out: ``"backend"`` (its client half), or what the op names
+        (``"overlay"``: relgate's order overlay, :mod:`relgate.planner.overlay`)."""
+        return getattr(type(self.op), "TARGET", "backend")
+
 
 @dataclass(slots=True)
 class StepRecord:

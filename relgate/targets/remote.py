@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
@@ -30,10 +31,14 @@ from relgate.dialects.client import Exchange, action, is_write
 from relgate.metrics import BackendMetrics
 from relgate.model import Batch, HttpRequest, HttpResponse, Outcome, Problem, ProblemError, Result
 from relgate.planner import Context, Plan
+from relgate.planner.overlay import overlay_action
 from relgate.schema import Schema
 from relgate.targets import NO_CALL, Call, Readiness
 from relgate.targets.forwarding import end_to_end, passed_through, translated
 from relgate.targets.lowering import Lowering
+
+if TYPE_CHECKING:  # the store is imported only when a backend keeps an order overlay (registry.py)
+    from relgate.store.overlay import OrderOverlay
 
 log = logging.getLogger("relgate")
 POOL = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30)
@@ -58,6 +63,7 @@ class RemoteTarget:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         app: ASGIApp | None = None,
+        overlay: OrderOverlay | None = None,
     ) -> None:
         self.name = backend.name
         self.schema = schema
@@ -73,8 +79,12 @@ class RemoteTarget:
         self.transport = transport if transport is not None or app is None else httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         self.http: httpx.AsyncClient | None = None
         self.metrics = BackendMetrics(backend.name)
+        self.overlay = overlay
+        """The order relgate keeps in its store for this backend (``order = "overlay"``), else None."""
 
     async def open(self) -> None:
+        if self.overlay is not None:
+            await self.overlay.open()
         if self.http is None:
             timeout = httpx.Timeout(self.backend.timeout)
             self.http = httpx.AsyncClient(transport=self.transport, timeout=timeout, limits=POOL, follow_redirects=False, trust_env=False)
@@ -83,6 +93,8 @@ class RemoteTarget:
         if self.http is not None:
             await self.http.aclose()
             self.http = None
+        if self.overlay is not None:
+            await self.overlay.close()
 
     # --- translated batches --------------------------------------------------------------------
 
@@ -94,7 +106,13 @@ class RemoteTarget:
         while (step := plan.next_step()) is not None:
             sent: list[str] = []
             try:
-                result = await self._run(self.client.exchange(step.op), call, sent)
+                if step.target == "overlay":  # relgate's own order overlay, in its store
+                    assert self.overlay is not None, "a plan used the order overlay of a backend without one"
+                    if step.write:
+                        sent.append(overlay_action(step.op))  # type: ignore[arg-type]
+                    result = await self.overlay.run(step.op)  # type: ignore[arg-type]
+                else:
+                    result = await self._run(self.client.exchange(step.op), call, sent)
             except ProblemError as error:
                 plan.fail(error, tuple(sent))
             else:
@@ -133,10 +151,19 @@ class RemoteTarget:
             self.metrics.observe(time.perf_counter() - started, error="app")
             # The wrapped app raised (httpx.ASGITransport re-raises): its failure, logged, no traceback out.
             log.exception("the app behind backend %s failed on %s %s", self.name, request.method, request.path)
-            detail = f"The application behind '{self.name}' failed while handling this request; the error is logged."
-            raise BackendFault(Problem(500, "internal", "Internal error", detail, meta={"backend": self.name})) from None
+            raise BackendFault(self._app_failed(500)) from None
         self.metrics.observe(time.perf_counter() - started, status=answer.status_code)
+        if self.app is not None and answer.status_code >= 500:
+            # The wrapped app caught its own failure and answered for itself (Flask's error page, perhaps a
+            # debugger's traceback): the caller gets the same status in its own format, not that page.
+            log.error("the app behind backend %s answered %d to %s %s", self.name, answer.status_code, request.method, request.path)
+            raise BackendFault(self._app_failed(answer.status_code))
         return HttpResponse(answer.status_code, tuple(end_to_end(answer.headers.items())), answer.content)
+
+    def _app_failed(self, status: int) -> Problem:
+        """The caller's problem when the app behind a middleware-mode backend failed (raised, or answered 5xx)."""
+        detail = f"The application behind '{self.name}' failed while handling this request; the error is logged."
+        return Problem(status, "internal", "Internal error", detail, meta={"backend": self.name})
 
     def fault(self, exc: Exception) -> Problem:
         """The caller's problem for a transport failure (504 for a timeout, else 502)."""

@@ -83,7 +83,8 @@ from relgate.schema import Relationship, Schema, render_attribute
 
 MEDIA = "application/vnd.api+json"
 CLIENT_OPTIONS = frozenset(
-    {"page", "total_meta", "total_header", "count_request", "filter", "ext", "max_page_size", "keeps_order", "to_one_via_resource"}
+    {"page", "total_meta", "total_header", "count_request", "filter", "ext", "max_page_size", "keeps_order", "to_one_via_resource",
+     "include"}
 )
 """``options`` keys the client half reads itself; every other key is a profile field."""
 
@@ -123,6 +124,9 @@ class JsonApiClient:
             raise ValueError("option 'total_meta' must be a dotted path such as 'total' or 'pagination.count'")
         self.max_page_size: int = own.get("max_page_size", 100)
         self.to_one_via_resource = bool(own.get("to_one_via_resource", False))
+        self.include = own.get("include", True)
+        if not isinstance(self.include, bool):
+            raise ValueError("option 'include' must be true or false (false: the backend has no compound documents)")
         self.total_header: str | None = own.get("total_header")
         count_request = own.get("count_request")
         self.count_request: tuple[str, str] | None = None
@@ -147,6 +151,7 @@ class JsonApiClient:
             relationship_reads=self.profile.relationship_reads,
             relationship_writes=self.profile.relationship_writes,
             keeps_order=bool(own.get("keeps_order", False)),
+            include=self.include,
             atomic=ATOMIC_EXT in ext,
             lid=self.profile.lid and self.profile.version == "1.1",
             client_ids=self.profile.client_id_styles,
@@ -338,7 +343,9 @@ class JsonApiClient:
     def _read_linkage(self, ref: Ident, rel: Relationship, at: Path, include: tuple[tuple[str, ...], ...] = ()) -> Exchange:
         """A relationship's linkage read through the resource (for backends without relationship URLs)."""
         paths = {(rel.name,), *include}
-        pairs = [("include", ",".join(sorted(".".join(p) for p in paths))), (f"fields[{self.names[ref.type]}]", rel.name)]
+        pairs = [(f"fields[{self.names[ref.type]}]", rel.name)]
+        if self.include:  # some backends send a to-many's linkage only when it is included
+            pairs.insert(0, ("include", ",".join(sorted(".".join(p) for p in paths))))
         response = yield self._request("GET", self._path(ref.type, ref.id), pairs)
         one = self._one(response, at)
         if one.item is None or rel.name not in one.item.relationships:
