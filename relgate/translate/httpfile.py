@@ -44,9 +44,10 @@ class HttpFileError(ValueError):
         self.message = message
 
 
-Answer: TypeAlias = "Result | Outcome | ProblemError | HttpResponse"
+Answer: TypeAlias = "Result | Outcome | ProblemError | HttpResponse | tuple[str, ...]"
 """What a canned answer says: a result (of the one op the backend request means, or the last op
-of its kind), every result of the request (an ``Outcome``), a refusal, or a raw answer."""
+of its kind), every result of the request (an ``Outcome``), a refusal, or a raw answer; for
+``ORDER type/id/relationship``, the member ids in the order relgate's overlay keeps."""
 
 
 @dataclass
@@ -206,8 +207,10 @@ def _answer(title: str, start: int, block: list[tuple[int, str]], variables: dic
     if not content:
         raise HttpFileError(start, "the answer block is empty: give a canonical result (notation) or a raw answer (HTTP/1.1 200 OK …)")
     first_number, first = content[0]
-    if _STATUS_LINE.match(first.strip()):
-        answer: Answer = _raw_answer(block, variables)
+    if words[1] == "ORDER":
+        answer: Answer = _order(block, variables, first_number)
+    elif _STATUS_LINE.match(first.strip()):
+        answer = _raw_answer(block, variables)
     else:
         text = "\n".join(_expand(line, variables, n) for n, line in block)
         try:
@@ -217,6 +220,17 @@ def _answer(title: str, start: int, block: list[tuple[int, str]], variables: dic
             raise HttpFileError(where, f"the answer is neither JSON notation nor an HTTP answer: {exc.msg}") from None
         answer = _notation(value, first_number)
     return CannedAnswer(words[1], words[2], answer, start, source)
+
+
+def _order(block: list[tuple[int, str]], variables: dict[str, str], number: int) -> tuple[str, ...]:
+    text = "\n".join(_expand(line, variables, n) for n, line in block)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+        raise HttpFileError(number, 'an ORDER answer is a JSON array of member ids, in the order relgate keeps (e.g. ["3", "1"])')
+    return tuple(str(v) for v in value)
 
 
 def _notation(value: Any, number: int) -> Answer:

@@ -85,7 +85,7 @@ def _plan_heading(t: Translation) -> str:
     head = f"plan: {steps} step{'s' if steps != 1 else ''}, {writes} write{'s' if writes != 1 else ''}; "
     if t.guarded:
         return head + "guarded: every write carries its undo, run newest first if a later step fails"
-    return head + "unguarded: at most one write, so nothing before it needs undoing"
+    return head + "unguarded: the caller asks for at most one write (undos shown are those its rule plans)"
 
 
 def _step_text(step: StepView) -> list[str]:
@@ -96,6 +96,9 @@ def _step_text(step: StepView) -> list[str]:
         lines = [f"{INDENT}step {step.number}  op {step.source}  {step.purpose}  ({kind})"]
     pad = INDENT * 2
     lines.append(f"{pad}op      {notation(step.op)}")
+    if step.overlay:
+        lines.append(f"{pad}in relgate's store (the order overlay): {step.overlay}")
+        lines.append(f"{pad}-> {step.overlay_note}")
     for request in step.requests:
         lines += _request_text(request, pad)
     if step.error is not None:
@@ -107,6 +110,8 @@ def _step_text(step: StepView) -> list[str]:
     elif step.write and step.undoes is None:
         if step.undo is not None:
             lines.append(f"{pad}undo    {notation(step.undo)}" + (f"  [{step.undo_note}]" if step.undo_note else ""))
+            if step.undo_overlay:
+                lines.append(f"{pad}        would do in relgate's store, if a later step failed: {step.undo_overlay}")
             if step.undo_requests:
                 lines.append(f"{pad}        would send, if a later step failed:")
                 for request in step.undo_requests:
@@ -175,6 +180,8 @@ def _step_json(step: StepView) -> dict[str, Any]:
         "canonical": encode(step.op),
         "requests": [_request_json(q) for q in step.requests],
     }
+    if step.overlay:
+        out["overlay"] = {"action": step.overlay, "note": step.overlay_note}
     if step.error is not None:
         out["error"] = {"status": step.error.status, "problems": [encode(p) for p in step.error.problems]}
     else:
@@ -184,6 +191,7 @@ def _step_json(step: StepView) -> dict[str, Any]:
             "op": encode(step.undo),
             "note": step.undo_note,
             "requests": [_request_json(q, answered=False) for q in step.undo_requests],
+            "overlay": step.undo_overlay or None,
         }
     return out
 

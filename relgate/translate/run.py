@@ -27,12 +27,14 @@ from relgate.dialects.client import action, is_write
 from relgate.edge import Origins
 from relgate.model import HttpRequest, HttpResponse, Op, Problem, ProblemError, Result
 from relgate.planner import Plan
+from relgate.planner.overlay import OverlayRead, overlay_action
 from relgate.planner.rules import RULES, choose
 from relgate.targets import Call
 from relgate.targets.forwarding import passed_through, translated
 from relgate.targets.registry import backend_targets
 from relgate.targets.remote import RemoteTarget
 from relgate.translate.httpfile import CannedAnswer, FileRequest
+from relgate.translate.overlay import OfflineOverlay
 from relgate.translate.standin import Placeholders, StandIn
 
 CALLER_ADDRESS = "<caller address>"
@@ -77,6 +79,10 @@ class StepView:
     undo: Op | None = None
     undo_note: str = ""
     undo_requests: list[BackendRequest] = field(default_factory=list)
+    overlay: str = ""
+    """For a step carried out in relgate's order overlay (its store): what it does there."""
+    overlay_note: str = ""
+    undo_overlay: str = ""
 
 
 @dataclass
@@ -186,21 +192,22 @@ class Translator:
             out.notes.append(f"refused before any backend request: the backend '{self.target.name}' cannot carry this out as asked")
             return self._refused(out, ProblemError(*refusals), request)
         canned = [*file_request.answers, *shared]
-        stand_in = StandIn(self.config.schema, self.target.backend, placeholders, canned)
-        self._run(out, intent, request, call, stand_in)
-        unused = stand_in.unused()
+        stand_in = StandIn(self.config.schema, self.target.backend, placeholders, [c for c in canned if c.method != "ORDER"])
+        overlay = OfflineOverlay(canned)
+        self._run(out, intent, request, call, stand_in, overlay)
+        unused = stand_in.unused() + overlay.unused()
         if unused:
             out.notes += [f"unused canned answer: {c.method} {c.target} ({c.where})" for c in unused]
         return out
 
-    def _run(self, out: Translation, intent: Intent, request: HttpRequest, call: Call, stand_in: StandIn) -> None:
+    def _run(self, out: Translation, intent: Intent, request: HttpRequest, call: Call, stand_in: StandIn, overlay: OfflineOverlay) -> None:
         assert self.target is not None
         plan = Plan(intent.batch, self.target.context)
         out.guarded = plan.context.guarded
         for index, op in enumerate(intent.batch.ops):
             rule = choose(op, plan.context)
             entry = next((e for e in RULES if e.rule is rule), None)
-            out.rules.append(RuleView(index, getattr(rule, "__name__", str(rule)), entry.capability if entry else ""))
+            out.rules.append(RuleView(index, _rule_name(rule), entry.capability if entry else ""))
         views: dict[int, StepView] = {}
         while (step := plan.next_step()) is not None:
             view = StepView(step.number, step.source, step.purpose, step.write, step.op, undoes=step.undoes)
@@ -209,7 +216,13 @@ class Translator:
             stand_in.step = step.number
             sent: list[str] = []
             try:
-                view.result = self._exchange(step.op, call, stand_in, view.requests, sent)
+                if step.target == "overlay":  # relgate's order overlay: its store live, an in-memory copy here
+                    if step.write:
+                        sent.append(overlay_action(step.op))  # type: ignore[arg-type]
+                    view.overlay = overlay_action(step.op) if step.write else _overlay_read(step.op)  # type: ignore[arg-type]
+                    view.result, view.overlay_note = overlay.run(step.op)  # type: ignore[arg-type]
+                else:
+                    view.result = self._exchange(step.op, call, stand_in, view.requests, sent)
             except ProblemError as error:
                 view.error = error
                 plan.fail(error, tuple(sent))
@@ -221,12 +234,16 @@ class Translator:
                     view.undo_note = _undo_note(step.undo, record.inverse, plan.context.guarded) or _assumed_reads(out.steps, step.source)
         for record in plan.log.records:  # what each applied write's undo would send, were a later step to fail
             view = views[record.step.number]
-            if record.status == "done" and record.inverse is not None:
+            if record.status == "done" and getattr(type(record.inverse), "TARGET", "") == "overlay":
+                view.undo_overlay = overlay_action(record.inverse)  # type: ignore[arg-type]
+            elif record.status == "done" and record.inverse is not None:
                 stand_in.preview, stand_in.step = True, record.step.number
                 try:
                     self._exchange(record.inverse, call, stand_in, view.undo_requests, [])
                 except ProblemError as error:
-                    view.undo_note = f"its undo would fail offline: {error}"
+                    refused = any(q.answered_by == "refused" for q in view.undo_requests)
+                    who = f"relgate's model of the {self.target.backend.dialect} backend refuses it" if refused else "it fails offline"
+                    view.undo_note = f"this undo would not work: {who}: {error}"
                 stand_in.preview = False
             elif record.status != "done" and view.undo is not None:
                 view.undo_note = {"compensated": "undone: a later step failed", "not-compensated": f"not undone: {record.detail}"}.get(
@@ -323,6 +340,19 @@ class Translator:
         return self._error(ProblemError(problem), request)
 
 
+def _rule_name(rule: object) -> str:
+    """``native``, ``upsert``; ``ordered_writes.write`` where the function's name alone says little."""
+    name = getattr(rule, "__name__", str(rule))
+    module = getattr(rule, "__module__", "").rsplit(".", 1)[-1]
+    return name if module in (name, "rules", "") else f"{module}.{name}"
+
+
+def _overlay_read(op: OverlayRead) -> str:
+    """How the report names an overlay read (``overlay_action`` names writes)."""
+    owners = ", ".join(op.owners)
+    return f"READ ORDER {op.owner_type}/{owners}/{op.relationship}" + (" (around the members placed)" if op.around is not None else "")
+
+
 def _assumed_reads(steps: list[StepView], source: int) -> str:
     """Which reads of the same caller op, whose answers the undo may rest on, were assumed answers."""
     numbers = [s.number for s in steps if s.source == source and not s.write and any(q.answered_by == "assumed" for q in s.requests)]
@@ -335,7 +365,9 @@ def _undo_note(planned: object, inverse: Op | None, guarded: bool) -> str:
     if inverse is not None:
         return ""
     if planned is None:
-        return "none: it cannot be undone" if guarded else "none: the plan's only write (nothing before it to take back)"
+        return (
+            "none: it cannot be undone" if guarded else "none planned (the caller asked for one write; only plans of several are guarded)"
+        )
     return "none needed: it changed nothing"
 
 

@@ -24,14 +24,13 @@ from typing import Any
 import httpx
 import pytest
 
-from relgate.app import Gateway
 from relgate.config import from_dict
 from relgate.dialects.strapi.docids import DocumentIds
 from relgate.model import HttpResponse
 from relgate.translate.httpfile import CannedAnswer, FileRequest
 from relgate.translate.run import CALLER_ADDRESS, BackendRequest, Translator
 from relgate.translate.standin import Placeholders
-from tests.targets.proxy_support import BACKEND_PREFIX, CALLER_PREFIX, backend_config, proxy_config
+from tests.targets.proxy_support import BACKEND_PREFIX, CALLER_PREFIX, backend_config, rig
 
 HTTP_CLIENT_OWN = frozenset({"host", "content-length", "user-agent", "accept-encoding", "connection"})
 REQUEST_ID = "agree-1"
@@ -75,19 +74,15 @@ class Live:
 
 @asynccontextmanager
 async def live(sqlite_url: str, caller: str, backend: str, **backend_keys: Any) -> AsyncIterator[Live]:
-    backend_gw = Gateway(from_dict(backend_config(sqlite_url)))
-    inner = httpx.ASGITransport(app=backend_gw)  # type: ignore[arg-type]
-    recording = Recording(inner)
-    config = from_dict(proxy_config(caller, backend, **backend_keys))
-    proxy = Gateway(config, transports={"backend": recording})
-    outer = httpx.ASGITransport(app=proxy)  # type: ignore[arg-type]
-    async with (
-        backend_gw,
-        proxy,
-        httpx.AsyncClient(transport=outer, base_url="http://relgate.test") as client,
-        httpx.AsyncClient(transport=inner, base_url="http://backend.test") as backend_client,
-    ):
-        yield Live(config, recording, client, backend_client)
+    """The proxy rig, its transport to the backend recorded."""
+    recordings: list[Recording] = []
+
+    def record(transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        recordings.append(Recording(transport))
+        return recordings[-1]
+
+    async with rig(sqlite_url, caller, backend, wrap=record, **backend_keys) as r:
+        yield Live(r.proxy.config, recordings[0], r.client, r.backend_client)
 
 
 def offline(config: Any, caller: str, request: FileRequest, answers: list[CannedAnswer]) -> list[BackendRequest]:
@@ -129,6 +124,7 @@ class Case:
     assumed: bool = False
     """Agrees without canned answers: no request depends on what the backend answers."""
     backend_keys: tuple[tuple[str, Any], ...] = ()
+    """Keys of the proxy's ``[backends.backend]`` and of the rig (``caller_options``, ``proxy_store``)."""
 
 
 ZOE = {"type": "people", "lid": "z"}
@@ -204,11 +200,27 @@ CASES = [
         {"articles": {"remove": [{"title": "A"}]}, "name": "Ann B."},
         "application/json",
     ),
+    Case(
+        "Strapi positional connect, the order kept by relgate's overlay (assumed: none kept yet, as live)",
+        "strapi",
+        "restless",
+        "PUT",
+        "/restaurants/1",
+        {"data": {"categories": {"connect": [{"id": 3, "position": {"before": 1}}]}}},
+        "application/json",
+        backend_keys=(
+            ("order", "overlay"),
+            ("caller_options", {"response_format": "v4"}),
+            ("proxy_store", "sqlite+aiosqlite:///{tmp}/overlay.db"),
+            ("policies", {"restaurants.categories": {"allow_remove": True}}),
+        ),
+    ),
 ]
 
 
 async def _seed(r: Live) -> None:
-    """People 1 (Ann) with articles 1 (A) and 2 (B), article 3 (C), computers 1 and 2 — on the backend."""
+    """People 1 (Ann) with articles 1 (A) and 2 (B), article 3 (C), computers 1 and 2, restaurant 1 with
+    categories 1 and 2, category 3 — on the backend."""
     root = BACKEND_PREFIX["jsonapi"]
     h = {"content-type": JSONAPI}
 
@@ -222,11 +234,16 @@ async def _seed(r: Live) -> None:
         await post("/articles", {"data": {"type": "articles", "attributes": {"title": title}, "relationships": author}})
     for name in ("pc1", "pc2"):
         await post("/computers", {"data": {"type": "computers", "attributes": {"name": name}}})
+    for name in ("one", "two", "three"):
+        await post("/categories", {"data": {"type": "categories", "attributes": {"name": name}}})
+    linked = {"categories": {"data": [{"type": "categories", "id": "1"}, {"type": "categories", "id": "2"}]}}
+    await post("/restaurants", {"data": {"type": "restaurants", "attributes": {"name": "Pizza"}, "relationships": linked}})
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-async def test_translate_prints_what_the_gateway_sends(sqlite_url: str, case: Case) -> None:
-    async with live(sqlite_url, case.caller, case.backend, **dict(case.backend_keys)) as r:
+async def test_translate_prints_what_the_gateway_sends(sqlite_url: str, tmp_path: Any, case: Case) -> None:
+    keys = {k: (v.format(tmp=tmp_path) if isinstance(v, str) else v) for k, v in case.backend_keys}
+    async with live(sqlite_url, case.caller, case.backend, **keys) as r:
         await _seed(r)
         r.recording.sent.clear()
         headers = {"content-type": case.content_type, "accept": case.content_type, "x-request-id": REQUEST_ID}
