@@ -131,7 +131,13 @@ def test_no_network_and_no_store(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    for route, name in [("/jsonapi", "native-atomic-batch.http"), ("/oro", "oro-included.http"), ("/store", "store-and-pass-through.http")]:
+    runs = [
+        ("/jsonapi", "native-atomic-batch.http"),
+        ("/oro", "oro-included.http"),
+        ("/store", "store-and-pass-through.http"),
+        ("/strapi", "overlay.http"),
+    ]
+    for route, name in runs:
         status, out, err = run(capsys, "--config", str(config), "--route", route, str(GOLDENS / name))
         assert status == 0, err
         assert "### 1." in out
