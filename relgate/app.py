@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 import anyio
 import httpx
@@ -31,10 +32,12 @@ from relgate.metrics import DoorMetrics
 from relgate.model import HttpRequest, HttpResponse, Problem, ProblemError
 from relgate.observe import Observer
 from relgate.passthrough import PassThrough
-from relgate.store import Store, StoreSchemaError
 from relgate.targets import NO_CALL, Call, Target
 from relgate.targets.registry import backend_targets, used
 from relgate.targets.remote import BackendFault, RemoteTarget
+
+if TYPE_CHECKING:
+    from relgate.store import Store
 
 log = logging.getLogger("relgate")
 
@@ -66,8 +69,13 @@ class FrontDoor:
         self.pass_through: PassThrough | None = None
         if isinstance(target, RemoteTarget):
             # the same dialect streams untouched, unless its server half says the backend's options make
-            # another wire format of it (``streams_to``: a Strapi 5 door in front of a Strapi 4 backend)
-            same = target.backend.dialect == route.dialect and getattr(dialect, "streams_to", lambda _b: True)(target.backend)
+            # another wire format of it (``streams_to``: a Strapi 5 door in front of a Strapi 4 backend),
+            # or relgate keeps the order the backend cannot (``order = "overlay"``: every request is planned)
+            same = (
+                target.backend.dialect == route.dialect
+                and target.backend.order == "backend"
+                and getattr(dialect, "streams_to", lambda _b: True)(target.backend)
+            )
             self.pass_through = PassThrough(target, dialect, whole_route=same)
         self.body_timeout = body_timeout
         self.origins = origins or Origins()
@@ -89,7 +97,7 @@ class FrontDoor:
             return
         if self.pass_through is not None and self.pass_through.takes(path or "/"):
             try:
-                await self.pass_through(scope, receive, send, path or "/", _call(scope, headers))
+                await self.pass_through(scope, receive, send, path or "/", _call(scope, headers, self.origins.origin(scope, headers)))
             except BackendFault as fault:
                 request = HttpRequest(scope["method"], path or "/", scope.get("query_string", b"").decode("latin-1"), headers, base=root)
                 await _send(send, self.dialect.render_error(ProblemError(fault.problem), request), method=scope["method"])
@@ -113,7 +121,7 @@ class FrontDoor:
         except ProblemError as error:
             response = self._error(error, request)
         else:
-            response = await self.handle(dataclasses.replace(request, body=body), _call(scope, headers))
+            response = await self.handle(dataclasses.replace(request, body=body), _call(scope, headers, request.origin))
         await _send(send, response, method=scope["method"])
 
     async def _admitted(self, scope: Scope, send: Send, path: str, headers: Mapping[str, str]) -> bool:
@@ -186,13 +194,16 @@ def _too_large(limit: int) -> ProblemError:
     return ProblemError(Problem(413, "too-large", "Request body too large", f"The request body exceeds the limit of {limit} bytes."))
 
 
-def _call(scope: Scope, headers: Mapping[str, str]) -> Call:
+def _call(scope: Scope, headers: Mapping[str, str], origin: str) -> Call:
+    """The caller's side as a backend sees it: ``X-Forwarded-Proto``/``-Host`` come from the origin
+    relgate decided (its public URL, or a trusted forwarder's), never from an untrusted ``Host``."""
     client = scope.get("client")
+    parts = urlsplit(origin) if origin else None
     return Call(
         headers=headers,
         client=client[0] if client else "",
-        scheme=scope.get("scheme", "http"),
-        host=headers.get("host", ""),
+        scheme=parts.scheme if parts else scope.get("scheme", "http"),
+        host=parts.netloc if parts else "",
         request_id=context.current_request_id() or "",
     )
 
@@ -256,8 +267,10 @@ class Gateway:
         apps: Mapping[str, ASGIApp] | None = None,
     ) -> None:
         self.config = config
-        self.store = store or Store.from_url(config.store_url, config.schema)
-        every: dict[str, Target] = {"store": self.store, **backend_targets(config, transports, apps)}
+        self._store = store
+        every: dict[str, Target] = dict(backend_targets(config, transports, apps))
+        if store is not None or any(r.target == "store" for r in config.routes):
+            every["store"] = self.store
         self.targets: dict[str, Target] = used(config, every)
         targets = every
         self.doors: list[FrontDoor] = []
@@ -288,6 +301,17 @@ class Gateway:
         # Outermost: request ids, /healthz, /readyz and /metrics, the request's metrics and log line.
         self.app = Observer(self.app, config.server, self.targets)
         self._started = False
+
+    @property
+    def store(self) -> Store:
+        """relgate's own store, built on first use: a gateway whose routes all go to backends
+        never imports it (middleware mode inside an app pinned to SQLAlchemy 1.3, such as
+        Flask-Restless 0.17's, runs without relgate's SQLAlchemy 2 store)."""
+        if self._store is None:
+            from relgate.store import Store
+
+            self._store = Store.from_url(self.config.store_url, self.config.schema)
+        return self._store
 
     @property
     def started(self) -> bool:
@@ -347,11 +371,9 @@ class Gateway:
             if message["type"] == "lifespan.startup":
                 try:
                     await self.startup()
-                except StoreSchemaError as exc:  # one line (the server prints it), no traceback: it says what to run
-                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
-                    return
                 except Exception as exc:
-                    log.exception("relgate failed to start")
+                    if not _store_schema_error(exc):  # that one is a line (the server prints it) saying what to run
+                        log.exception("relgate failed to start")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await send({"type": "lifespan.startup.complete"})
@@ -359,3 +381,12 @@ class Gateway:
                 await self.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _store_schema_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is the store's "tables differ from the schema" refusal.
+
+    Looked up without importing the store: when it was never imported, nothing raised it.
+    """
+    migrate = sys.modules.get("relgate.store.migrate")
+    return migrate is not None and isinstance(exc, migrate.StoreSchemaError)

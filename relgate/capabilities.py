@@ -87,4 +87,5 @@ def missing(backend: str, what: str, *, at: Path | None = None, member: str | No
 
 def forbidden_by_backend(backend: str, what: str, *, at: Path | None = None) -> Problem:
     """The problem for an op a backend's policy forbids (403, code ``forbidden``)."""
-    return Problem(403, "forbidden", "Forbidden by the backend", f"The backend '{backend}' does not allow {what}.", at=at)
+    text = f"The backend '{backend}' does not allow {what}."
+    return Problem(403, "forbidden", "Forbidden by the backend", text, at=at, meta={"backend": backend})

@@ -1,4 +1,4 @@
-"""``relgate serve``, ``relgate check`` and ``relgate migrate``."""
+"""``relgate serve``, ``relgate check``, ``relgate migrate`` and ``relgate translate`` (:mod:`relgate.translate`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def _fail(line: str, code: int = 2) -> SystemExit:
     return SystemExit(code)
 
 
-def _load(path: str | None) -> Config:
+def load_config(path: str | None) -> Config:
     """The checked configuration, or every error one per line and exit 2 (as ``check`` prints them)."""
     try:
         found = config_path(path)
@@ -53,7 +53,7 @@ def serve(args: argparse.Namespace) -> int:
     from relgate.app import Gateway
     from relgate.serving import run as run_server
 
-    config = _load(args.config)
+    config = load_config(args.config)
     if args.store:
         problem = store_url_problem(args.store)
         if problem:
@@ -98,7 +98,7 @@ def migrate(args: argparse.Namespace) -> int:
 
     from relgate.store import Store, StoreSchemaError
 
-    config = _load(args.config)
+    config = load_config(args.config)
     store = Store.from_url(normalize_url(args.store) if args.store else config.store_url, config.schema)
 
     async def run() -> tuple[list[str], list[str]]:
@@ -170,7 +170,14 @@ def main(argv: list[str] | None = None) -> int:
     p_migrate.add_argument("--config", help="configuration file (default: $RELGATE_CONFIG, ./gateway.toml, else the example)")
     p_migrate.add_argument("--store", help="store URL (overrides store.url)")
     p_migrate.add_argument("--dry-run", action="store_true", help="print the changes and their SQL; change nothing")
+    from relgate.translate import add_parser as add_translate
+
+    add_translate(sub)
     args = parser.parse_args(argv)
+    if args.command == "translate":
+        from relgate.translate import main as translate
+
+        return translate(args)
     if args.command == "init":
         from relgate.init import main as init
 

@@ -99,6 +99,11 @@ class Backend:
     headers: Mapping[str, str] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
     policies: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    order: str = "backend"
+    """Who keeps the order of ordered to-manys the backend cannot order: ``"backend"`` (nobody:
+    positional ops are refused) or ``"overlay"`` (relgate, in its store: relgate/planner/overlay.py)."""
+    max_emulated_rows: int = 10000
+    """The most rows relgate reads to emulate an aggregate or a bulk update/delete on this backend."""
 
     def policy(self, rel: Relationship, name: str, default: Any = True) -> Any:
         """A relationship policy of this backend (its override, then the schema's)."""
@@ -206,6 +211,10 @@ def from_dict(data: Mapping[str, Any], *, source: str = "") -> Config:
     return config
 
 
+ORDER_KEEPERS = ("backend", "overlay")
+"""Values of ``[backends.NAME] order``."""
+
+
 class _Checker:
     def __init__(self) -> None:
         self.errors: list[str] = []
@@ -250,7 +259,8 @@ class _Checker:
         store = self.table(data.get("store"), "store")
         self.unknown(store, "store", {"url"})
         store_url = self.typed(store, "url", "store", str, DEFAULT_STORE_URL)
-        url_problem = store_url_problem(store_url)
+        # (the default is known good: a configuration without [store] never imports the store's SQLAlchemy)
+        url_problem = store_url_problem(store_url) if store_url != DEFAULT_STORE_URL else None
         if url_problem:
             self.error("store.url", url_problem)
         types = self.types(self.table(data.get("types"), "types"))
@@ -275,7 +285,7 @@ class _Checker:
                 self.error(key, "'store' names relgate's own store; choose another backend name")
                 continue
             b = self.table(raw, key)
-            self.unknown(b, key, {"dialect", "url", "timeout", "headers", "options", "policies"})
+            self.unknown(b, key, {"dialect", "url", "timeout", "headers", "options", "policies", "order", "max_emulated_rows"})
             dialect = self.typed(b, "dialect", key, str, "")
             if dialect not in DIALECTS:
                 known = ", ".join(sorted(DIALECTS))
@@ -295,7 +305,14 @@ class _Checker:
                 headers[hname] = value
             options = dict(self.table(b.get("options"), f"{key}.options"))
             policies = self.route_policies(b.get("policies"), f"{key}.policies", schema)
-            out[name] = Backend(name, dialect, url.rstrip("/"), float(timeout), headers, options, policies)
+            order = self.typed(b, "order", key, str, "backend")
+            if order not in ORDER_KEEPERS:
+                known = ", ".join(repr(o) for o in ORDER_KEEPERS)
+                self.error(f"{key}.order", f"must be one of {known}, got {order!r}{did_you_mean(order, ORDER_KEEPERS)}")
+            max_rows = self.typed(b, "max_emulated_rows", key, int, 10000)
+            if max_rows < 1:
+                self.error(f"{key}.max_emulated_rows", "must be a positive number of rows")
+            out[name] = Backend(name, dialect, url.rstrip("/"), float(timeout), headers, options, policies, order, max_rows)
         return out
 
     def route_policies(self, value: Any, key: str, schema: Schema) -> dict[tuple[str, str], Mapping[str, Any]]:

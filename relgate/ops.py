@@ -16,17 +16,22 @@ from relgate.model import (
     After,
     Before,
     Create,
+    Delete,
     Get,
     GetLinkage,
     GetRelated,
     Ident,
     Linkage,
+    LinkageResult,
+    One,
     Op,
     Position,
     Problem,
     ProblemError,
+    Query,
     Remove,
     Replace,
+    Result,
     SetOne,
     Update,
     Upsert,
@@ -147,3 +152,64 @@ def referenced(op: Op) -> tuple[Ident, ...]:
 
 def _mentions_lid(op: Op) -> bool:
     return any(i.lid is not None for i in referenced(op))
+
+
+# --- inverses (compensation) -------------------------------------------------------------------
+
+LINKAGE_OPS = (Add, Remove, Replace, SetOne)
+
+
+def before_read(op: Op) -> Op | None:
+    """The read that captures what ``op`` changes, so that its inverse can be computed.
+
+    A create's inverse comes from its result and a delete has none: both need no read.
+    """
+    if isinstance(op, LINKAGE_OPS):
+        return GetLinkage(op.ref, op.relationship, at=op.at)
+    if isinstance(op, Update):
+        return Get(op.ref, Query(), at=op.at)
+    return None
+
+
+def members(linkage: Linkage) -> tuple[Ident, ...]:
+    """A linkage as a tuple of identifiers (a to-one as zero or one)."""
+    if linkage is None:
+        return ()
+    return linkage if isinstance(linkage, tuple) else (linkage,)
+
+
+def inverse(op: Op, before: Result, result: Result, *, replace: bool = True) -> Op | None:
+    """The op that takes ``op`` back, given the read ``before`` it and its ``result``.
+
+    ``replace``: whether the backend allows a full replacement of the relationship (the exact
+    inverse of a linkage change, order included); otherwise the inverse is the diff (an add of
+    what was removed, a remove of what was added). ``None`` when nothing needs undoing or it
+    cannot be undone (a delete).
+    """
+    if isinstance(op, Create):
+        if isinstance(result, One) and result.item is not None:
+            return Delete(result.item.ident, at=op.at)
+        return None
+    if isinstance(op, LINKAGE_OPS):
+        assert isinstance(before, LinkageResult), "a linkage op's inverse needs the linkage read before it"
+        old = before.linkage
+        if isinstance(op, SetOne) or not isinstance(old, tuple):
+            return SetOne(op.ref, op.relationship, old if not isinstance(old, tuple) else None, at=op.at)
+        if replace:
+            return Replace(op.ref, op.relationship, old, at=op.at)
+        was = {i.key for i in old}
+        if isinstance(op, Add):
+            added = tuple(t for t in distinct(op.targets) if t.key not in was)
+            return Remove(op.ref, op.relationship, added, at=op.at) if added else None
+        if isinstance(op, Remove):
+            gone = tuple(t for t in distinct(op.targets) if t.key in was)
+            return Add(op.ref, op.relationship, gone, at=op.at) if gone else None
+        # a Replace's diff is two ops: a rule splits it into an add and a remove before this
+        raise ValueError("the inverse of a Replace without replacement is an add and a remove: split it first")
+    if isinstance(op, Update):
+        assert isinstance(before, One) and before.item is not None, "an update's inverse needs the resource read before it"
+        item = before.item
+        attributes = {k: item.attributes.get(k) for k in op.attributes}
+        relationships = {k: item.relationships.get(k) for k in op.relationships}
+        return Update(op.ref, attributes, relationships, at=op.at, returning=False)
+    return None

@@ -14,6 +14,7 @@ tables without a type) is left out and described in ``notes``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +57,7 @@ def id_style(table: sa.Table) -> str | None:
     col_type = pk[0].type
     if isinstance(col_type, sa.Integer):
         return "integer"
-    if isinstance(col_type, sa.Uuid):
+    if isinstance(col_type, getattr(sa, "Uuid", ())):  # (SQLAlchemy 2; 1.3 has no Uuid type)
         return "uuid"
     return "string"
 
@@ -86,11 +87,27 @@ def derive(source: Any) -> Derived:
     """See the module docstring; ``source`` is a declarative base, a registry or a MetaData."""
     if isinstance(source, sa.MetaData):
         return _from_metadata(source)
-    registry = getattr(source, "registry", source)
-    if not isinstance(registry, sa.orm.registry):
+    mappers = _mappers(source)
+    if mappers is None:
         raise TypeError(f"expected a declarative base, a registry or a MetaData, not {type(source).__name__}")
     sa.orm.configure_mappers()
-    return _from_mappers(list(registry.mappers))
+    return _from_mappers(mappers)
+
+
+def _mappers(source: Any) -> list[sa.orm.Mapper[Any]] | None:
+    """The mappers of a declarative base or registry; None for anything else.
+
+    SQLAlchemy 1.3 (Flask-Restless 0.17's) has no registry: its declarative base keeps its
+    classes in ``_decl_class_registry`` (next to a module marker that is not a class).
+    """
+    registry = getattr(source, "registry", source)
+    registry_type = getattr(sa.orm, "registry", None)
+    if registry_type is not None and isinstance(registry, registry_type):
+        return list(registry.mappers)
+    classes = getattr(source, "_decl_class_registry", None)
+    if isinstance(classes, Mapping):  # (a WeakValueDictionary)
+        return [c.__mapper__ for c in list(classes.values()) if isinstance(c, type) and hasattr(c, "__mapper__")]
+    return None
 
 
 def _from_mappers(mappers: list[sa.orm.Mapper[Any]]) -> Derived:

@@ -116,3 +116,24 @@ def test_header_values_outside_latin1_are_percent_encoded() -> None:
 
     assert _header_value("/jsonapi/contactsources/ä") == "/jsonapi/contactsources/ä".encode("latin-1")
     assert _header_value("/x/中文") == b"/x/%E4%B8%AD%E6%96%87"
+
+
+def test_a_gateway_whose_routes_all_go_to_backends_never_imports_the_store() -> None:
+    """Middleware mode inside an app pinned to SQLAlchemy 1.3 (Flask-Restless 0.17) relies on it."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from relgate.app import Gateway
+from relgate.config import from_dict
+config = from_dict({"backends": {"app": {"dialect": "jsonapi", "url": "http://app/api"}},
+                    "routes": [{"prefix": "/strapi/api", "dialect": "strapi", "target": "app"}],
+                    "types": {"people": {"attributes": {"name": "string"}}}})
+gateway = Gateway(config)
+assert list(gateway.targets) == ["app"], gateway.targets
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic") or m.startswith("relgate.store")))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -124,6 +124,10 @@ def test_backends_and_routes_that_target_them() -> None:
         ({"dialect": "jsonapi", "url": "http://x/api", "policies": {"people.cats": {}}}, "b", "backends.b.policies.people.cats: must name"),
         ({"dialect": "jsonapi", "url": "http://x/api", "retries": 3}, "b", "backends.b.retries: unknown key"),
         ({"dialect": "jsonapi", "url": "http://x/api"}, "missing", "routes[0].target: unknown target 'missing' (known: store, b;"),
+        ({"dialect": "jsonapi", "url": "http://x/api", "order": "relgate"}, "b", "backends.b.order: must be one of 'backend', 'overlay'"),
+        ({"dialect": "jsonapi", "url": "http://x/api", "order": True}, "b", "backends.b.order: must be str"),
+        ({"dialect": "jsonapi", "url": "http://x/api", "max_emulated_rows": 0}, "b", "backends.b.max_emulated_rows: must be a positive"),
+        ({"dialect": "jsonapi", "url": "http://x/api", "max_emulated_rows": True}, "b", "backends.b.max_emulated_rows: must be int"),
     ],
 )
 def test_backend_errors_have_key_paths(backend: dict[str, Any], route_target: str, key: str) -> None:
@@ -137,3 +141,21 @@ def test_a_backend_cannot_be_called_store() -> None:
         backends = {"store": {"dialect": "jsonapi", "url": "http://x"}}
         from_dict({"backends": backends, "routes": [{"prefix": "/j", "dialect": "jsonapi"}], "types": _TYPES})
     assert info.value.errors[0].startswith("backends.store:")
+
+
+def test_order_and_max_emulated_rows_of_a_backend(tmp_path) -> None:
+    from relgate.configfile import load_checked
+
+    data = {"backends": {"b": {"dialect": "jsonapi", "url": "http://x/api", "order": "overlay", "max_emulated_rows": 50}},
+            "routes": [{"prefix": "/j", "dialect": "jsonapi", "target": "b"}], "types": _TYPES}  # fmt: skip
+    backend = from_dict(data).backends["b"]
+    assert (backend.order, backend.max_emulated_rows) == ("overlay", 50)
+    assert (from_dict({**data, "backends": {"b": {"dialect": "jsonapi", "url": "http://x/api"}}}).backends["b"].order) == "backend"
+    strapi = tmp_path / "strapi.toml"
+    strapi.write_text(
+        '[backends.s]\ndialect = "strapi"\nurl = "http://x/api"\norder = "overlay"\n'
+        '[[routes]]\nprefix = "/j"\ndialect = "jsonapi"\ntarget = "s"\n[types.people]\nid = "string"\nattributes = { name = "string" }\n'
+    )
+    with pytest.raises(ConfigError) as info:  # Strapi keeps positions itself: the overlay would be a second truth
+        load_checked(strapi)
+    assert info.value.errors == ["backends.s.order: the backend keeps positions itself; 'overlay' is for backends without them"]

@@ -120,6 +120,8 @@ CASES: list[tuple[str, str, str]] = [
      "backends.crm.options.lid: must be bool, got str"),
     ("backend dialect typo", BASE + '\n[backends.crm]\ndialect = "jsonap"\nurl = "http://127.0.0.1:9/api"\n',
      "backends.crm.dialect: unknown dialect 'jsonap' (did you mean 'jsonapi'?)"),
+    ("backend order typo", BASE + '\n[backends.crm]\ndialect = "restless"\nurl = "http://127.0.0.1:9/api"\norder = "overlai"\n',
+     "backends.crm.order: must be one of 'backend', 'overlay', got 'overlai' (did you mean 'overlay'?)"),
 ]  # fmt: skip
 
 

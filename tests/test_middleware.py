@@ -1,9 +1,11 @@
 """Middleware mode: relgate's front doors inside an existing app, the app reached in-process.
 
 Two real apps: a Starlette app serving JSON:API (relgate's own store mounted at /api, next to a
-route of its own) that gains a Strapi door, and a Flask + flask-restless-ng app (WSGI) that gains
-a JSON:API 1.1 door, both ways round (relgate.wsgi under a WSGI call; the ASGI middleware around
-a2wsgi's adapter).  The app's own data is read back through the app itself.
+route of its own) that gains a Strapi door, and the Flask + flask-restless-ng app of
+examples/flask-restless-ng (WSGI) that gains a JSON:API 1.1 door from a hand-written TOML-shaped
+config, both ways round (relgate.wsgi under a WSGI call; the ASGI middleware around a2wsgi's
+adapter).  The app's own data is read back through the app itself.  The three examples of
+examples/middleware-* have their own tests in tests/examples/.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from relgate.app import Gateway
 from relgate.config import Config, from_dict
 from relgate.middleware import RelgateMiddleware
 from relgate.model import Batch, GetLinkage, Ident
+from tests.examples.examples_support import load_example
 from tests.targets.proxy_support import serving_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,6 +126,25 @@ async def test_an_exception_in_the_app_is_a_500_in_the_callers_format_without_tr
         assert r.json()["errors"][0]["status"] == "404"
 
 
+async def test_an_app_answering_its_own_5xx_page_gives_the_caller_that_status_without_the_page() -> None:
+    """Frameworks catch their own exceptions (Flask's 500 page; a debugger's, with the traceback): not relayed."""
+    from starlette.responses import HTMLResponse
+
+    async def debug_page(request: Request) -> HTMLResponse:
+        return HTMLResponse("<html><pre>Traceback (most recent call last): the app's secret</pre></html>", status_code=503)
+
+    app = Starlette(routes=[Route("/api/people/{id}", debug_page)])
+    config = _config({"dialect": "jsonapi", "url": "http://app/api"}, [{"prefix": "/ng", "dialect": "restless", "target": "app"}])
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=RelgateMiddleware(app, config=config, backend="app")), base_url="http://t"
+    ) as c:  # type: ignore[arg-type]
+        r = await c.get("/ng/person/1")
+    assert r.status_code == 503
+    (err,) = r.json()["errors"]
+    assert err["status"] == "503" and "logged" in err["detail"]
+    assert "Traceback" not in r.text and "secret" not in r.text
+
+
 def test_unknown_backend_is_refused() -> None:
     with pytest.raises(ValueError, match=r"no \[backends\.nope\]"):
         config = _config({"dialect": "jsonapi", "url": "http://app/api"}, STRAPI_DOOR)
@@ -132,46 +154,9 @@ def test_unknown_backend_is_refused() -> None:
 # --- a Flask + flask-restless-ng app (WSGI) gains a JSON:API 1.1 door ------------------------------
 
 
-def _flask_ng_app() -> Any:
-    """A real flask-restless-ng 3.3.0 app: people with computers (policies at ng's defaults) and articles (both allowed)."""
-    from flask import Flask
-    from flask_restless import APIManager
-    from flask_sqlalchemy import SQLAlchemy
-
-    app = Flask("ng")
-    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
-    db = SQLAlchemy(app)
-
-    class Person(db.Model):  # type: ignore[name-defined]
-        __tablename__ = "person"
-        id = db.Column(db.Integer, primary_key=True)
-        name = db.Column(db.Unicode, unique=True)
-        age = db.Column(db.Integer)
-
-    class Article(db.Model):  # type: ignore[name-defined]
-        __tablename__ = "article"
-        id = db.Column(db.Integer, primary_key=True)
-        title = db.Column(db.Unicode)
-        author_id = db.Column(db.Integer, db.ForeignKey("person.id"))
-        author = db.relationship(Person, backref=db.backref("articles"))
-
-    class Computer(db.Model):  # type: ignore[name-defined]
-        __tablename__ = "computer"
-        id = db.Column(db.Integer, primary_key=True)
-        name = db.Column(db.Unicode, unique=True)
-        vendor = db.Column(db.Unicode)
-        owner_id = db.Column(db.Integer, db.ForeignKey("person.id"))
-        owner = db.relationship(Person, backref=db.backref("computers"))
-
-    with app.app_context():
-        db.create_all()
-        manager = APIManager(app, session=db.session)
-        methods = ["GET", "POST", "PATCH", "DELETE"]
-        manager.create_api(Person, methods=methods, allow_to_many_replacement=False, allow_delete_from_to_many_relationships=True)
-        manager.create_api(Article, methods=methods)
-        manager.create_api(Computer, methods=methods)
-    app.extensions["test_db"] = (db, Person, Article)
-    return app
+def _flask_ng_app(tmp_path: Path) -> Any:
+    """The real flask-restless-ng 3.3.0 app of examples/flask-restless-ng (its models and create_app), on a fresh file."""
+    return load_example("middleware-flask-ng").flask_app(str(tmp_path / "ng.db"))
 
 
 NG_BACKEND = {"dialect": "restless", "url": "http://app/api", "policies": {"people.articles": {"allow_remove": True}}}
@@ -180,16 +165,17 @@ J = {"content-type": "application/vnd.api+json"}
 
 
 def _ng_scenario_checks(flask_app: Any) -> list[int]:
-    db, person, _article = flask_app.extensions["test_db"]
+    from ng_api import Person, db  # (examples/flask-restless-ng, on sys.path once the example is loaded)
+
     with flask_app.app_context():
-        ann = db.session.get(person, 1)
+        ann = db.session.get(Person, 1)
         return sorted(a.id for a in ann.articles)
 
 
-def test_flask_ng_app_gains_a_jsonapi_door_under_a_wsgi_server() -> None:
+def test_flask_ng_app_gains_a_jsonapi_door_under_a_wsgi_server(tmp_path: Path) -> None:
     from relgate.wsgi import RelgateMiddleware as WsgiRelgateMiddleware
 
-    flask_app = _flask_ng_app()
+    flask_app = _flask_ng_app(tmp_path)
     wrapped = WsgiRelgateMiddleware(flask_app, config=_config(NG_BACKEND, JSONAPI_DOOR), backend="app")
     with httpx.Client(transport=httpx.WSGITransport(app=wrapped), base_url="http://t") as c:
         ann = c.post("/jsonapi/people", json={"data": {"type": "people", "attributes": {"name": "Ann", "age": 30}}}, headers=J)
@@ -215,8 +201,8 @@ def test_flask_ng_app_gains_a_jsonapi_door_under_a_wsgi_server() -> None:
         assert direct.status_code == 200 and direct.json()["data"]["attributes"]["name"] == "Ann"
 
 
-async def test_flask_ng_app_under_an_asgi_server() -> None:
-    flask_app = _flask_ng_app()
+async def test_flask_ng_app_under_an_asgi_server(tmp_path: Path) -> None:
+    flask_app = _flask_ng_app(tmp_path)
     mw = RelgateMiddleware(WSGIMiddleware(flask_app), config=_config(NG_BACKEND, JSONAPI_DOOR), backend="app")  # type: ignore[arg-type]
     async with serving_app(mw) as base, httpx.AsyncClient(base_url=base) as c:
         ann = await c.post("/jsonapi/people", json={"data": {"type": "people", "attributes": {"name": "Ann"}}}, headers=J)

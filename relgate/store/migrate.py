@@ -28,6 +28,9 @@ from fractional_indexing import generate_n_keys_between
 
 log = logging.getLogger("relgate.store")
 
+OWN_TABLES = frozenset({"relgate_order_lists", "relgate_order_keys"})
+"""relgate's own tables beside the schema's (the order overlay's), never reported as unknown."""
+
 Apply = Callable[[sa.Connection], None]
 
 
@@ -121,6 +124,8 @@ class _Planner:
     # --- additive -------------------------------------------------------------------------------
 
     def remove_table(self, table: sa.Table) -> None:
+        if table.name in OWN_TABLES:  # relgate's order overlay (relgate/store/overlay.py)
+            return
         self.out.ignored.append(f"table {table.name} is not in the configuration (left as it is)")
 
     def add_column(self, _schema: Any, tname: str, col: sa.Column) -> None:

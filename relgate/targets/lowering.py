@@ -12,10 +12,8 @@ from relgate.capabilities import Capabilities, forbidden_by_backend, missing
 from relgate.config import Backend
 from relgate.model import (
     Add,
-    Aggregate,
     Batch,
     Create,
-    DeleteWhere,
     End,
     Get,
     GetLinkage,
@@ -28,7 +26,6 @@ from relgate.model import (
     Remove,
     Replace,
     Update,
-    UpdateWhere,
     Upsert,
 )
 from relgate.schema import Relationship, Schema
@@ -53,11 +50,8 @@ class Lowering:
     def _op(self, op: Op) -> list[Problem]:
         name = self.backend.name
         caps = self.caps
-        if isinstance(op, (UpdateWhere, DeleteWhere)) and not caps.bulk_where:
-            verb = "update" if isinstance(op, UpdateWhere) else "delete"
-            return [missing(name, f"{verb} every resource matching a filter in one request", at=op.at or None)]
-        if isinstance(op, Aggregate) and not caps.aggregate:
-            return [missing(name, "compute aggregate functions", at=op.at or None)]
+        # bulk writes by filter, aggregates and includes the backend lacks are emulated by the planner
+        # (relgate/planner/bulk.py, aggregate.py, include.py)
         if isinstance(op, (Get, List, GetRelated, GetLinkage)):
             return self._query(op.query, op.at)
         out: list[Problem] = []
@@ -77,7 +71,7 @@ class Lowering:
         elif isinstance(op, Add):
             rel = self._rel(op.ref.type, op.relationship)
             placed = op.positions or ((op.position,) if op.position is not None else ())
-            if rel.ordered and placed and not caps.positions and not all(isinstance(p, End) for p in placed):
+            if rel.ordered and placed and not caps.positions and not self.overlay and not all(isinstance(p, End) for p in placed):
                 out.append(missing(name, f"place members at a position in '{rel.owner}.{rel.name}'", at=op.at or None))
         elif isinstance(op, Remove):
             rel = self._rel(op.ref.type, op.relationship)
@@ -94,7 +88,7 @@ class Lowering:
             size = len(linkage) if isinstance(linkage, tuple) else 0
             if replacing:
                 out += self._replacement(rel, size, at)
-            elif rel.ordered and size > 1 and not self.caps.keeps_order:
+            elif rel.ordered and size > 1 and not self.caps.keeps_order and not self.overlay:
                 out.append(self._order(rel, at))
         return out
 
@@ -102,17 +96,20 @@ class Lowering:
         out: list[Problem] = []
         if not self.backend.policy(rel, "allow_replace", self.caps.replace_default):
             out.append(forbidden_by_backend(self.backend.name, f"replacing all of '{rel.owner}.{rel.name}'", at=at or None))
-        if rel.ordered and size > 1 and not self.caps.keeps_order:
+        if rel.ordered and size > 1 and not self.caps.keeps_order and not self.overlay:
             out.append(self._order(rel, at))
         return out
+
+    @property
+    def overlay(self) -> bool:
+        """relgate keeps the order of ordered to-manys itself (relgate/planner/ordered_writes.py)."""
+        return self.backend.order == "overlay"
 
     def _order(self, rel: Relationship, at: Path) -> Problem:
         return missing(self.backend.name, f"keep the order of the ordered relationship '{rel.owner}.{rel.name}'", at=at or None)
 
     def _query(self, query: Query, at: Path) -> list[Problem]:
         out: list[Problem] = []
-        if query.include and not self.caps.include:
-            out.append(missing(self.backend.name, "include related resources", at=at or None, parameter="include"))
         if query.sort and not self.caps.sorting:
             out.append(missing(self.backend.name, "sort collections", at=at or None, parameter="sort"))
         if query.sort and not self.caps.sort_through_relationships and any(len(k.path) > 1 for k in query.sort):

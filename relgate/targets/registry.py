@@ -31,7 +31,16 @@ def backend_targets(
             raise ConfigError([f"backends.{name}.{e}" for e in exc.errors]) from None
         except ValueError as exc:  # a dialect that cannot be a backend, or an option it does not take
             raise ConfigError([f"backends.{name}: {exc}"]) from None
-        out[name] = RemoteTarget(config.schema, backend, client, transport=transports.get(name), app=apps.get(name))
+        overlay = None
+        if backend.order == "overlay":
+            if client.capabilities.positions:
+                raise ConfigError([f"backends.{name}.order: the backend keeps positions itself; 'overlay' is for backends without them"])
+            from relgate.store.engine import make_engine  # the store only for a backend that keeps an overlay
+            from relgate.store.overlay import OrderOverlay
+
+            overlay = OrderOverlay(make_engine(config.store_url), name)
+        target = RemoteTarget(config.schema, backend, client, transport=transports.get(name), app=apps.get(name), overlay=overlay)
+        out[name] = target
     return out
 
 

@@ -4,36 +4,41 @@ One pooled :class:`httpx.AsyncClient` per backend (limits and timeout from confi
 transport is the seam — the connection pool in production, :class:`httpx.ASGITransport` for an
 app in the same process, :class:`httpx.MockTransport` for faults in tests.  Ops run in order;
 each op is one :data:`~relgate.dialects.client.Exchange` of the client half, driven here with
-real I/O.  A lid is bound when its create answers and substituted into later ops.
+real I/O.  Lids are bound by the plan as creates answer and substituted into later ops.
 
 Faults become problems in canonical terms, which the caller's dialect renders: the backend
 refused the connection or broke it → 502; no answer within ``timeout`` → 504; an answer the
-client half cannot read → 502 naming the backend.  When a batch fails after some of its writes
-went through, every problem says in ``meta.steps`` which ops were applied and which failed
-(undoing them is the planner's next step).
+client half cannot read → 502 naming the backend.  A batch is carried out as the planner's
+:class:`~relgate.planner.Plan` says, step by step; when a step fails, the plan undoes the
+applied writes and every problem says in ``meta.steps`` what was applied, undone or not.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 from starlette.types import ASGIApp
 
+from relgate import checks
 from relgate.config import Backend
 from relgate.dialects import ClientDialect
 from relgate.dialects.client import Exchange, action, is_write
 from relgate.metrics import BackendMetrics
-from relgate.model import Batch, HttpRequest, HttpResponse, One, Outcome, Problem, ProblemError, Resource, ResourceList, Result, Step
-from relgate.ops import created_lid, substitute
+from relgate.model import Batch, HttpRequest, HttpResponse, Outcome, Problem, ProblemError, Result
+from relgate.planner import Context, Plan
+from relgate.planner.overlay import overlay_action
 from relgate.schema import Schema
 from relgate.targets import NO_CALL, Call, Readiness
 from relgate.targets.forwarding import end_to_end, passed_through, translated
 from relgate.targets.lowering import Lowering
+
+if TYPE_CHECKING:  # the store is imported only when a backend keeps an order overlay (registry.py)
+    from relgate.store.overlay import OrderOverlay
 
 log = logging.getLogger("relgate")
 POOL = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30)
@@ -58,12 +63,14 @@ class RemoteTarget:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         app: ASGIApp | None = None,
+        overlay: OrderOverlay | None = None,
     ) -> None:
         self.name = backend.name
         self.schema = schema
         self.backend = backend
         self.client = client
         self.lowering = Lowering(schema, backend, client.capabilities)
+        self.context = Context(schema, backend, client.capabilities)
         self.app = app
         """An ASGI app in this process that *is* the backend (middleware mode): translated requests
         reach it through :class:`httpx.ASGITransport`, streamed ones are handed to it directly."""
@@ -72,8 +79,12 @@ class RemoteTarget:
         self.transport = transport if transport is not None or app is None else httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         self.http: httpx.AsyncClient | None = None
         self.metrics = BackendMetrics(backend.name)
+        self.overlay = overlay
+        """The order relgate keeps in its store for this backend (``order = "overlay"``), else None."""
 
     async def open(self) -> None:
+        if self.overlay is not None:
+            await self.overlay.open()
         if self.http is None:
             timeout = httpx.Timeout(self.backend.timeout)
             self.http = httpx.AsyncClient(transport=self.transport, timeout=timeout, limits=POOL, follow_redirects=False, trust_env=False)
@@ -82,52 +93,46 @@ class RemoteTarget:
         if self.http is not None:
             await self.http.aclose()
             self.http = None
+        if self.overlay is not None:
+            await self.overlay.close()
 
     # --- translated batches --------------------------------------------------------------------
 
     async def execute(self, batch: Batch, call: Call = NO_CALL) -> Outcome:
-        refusals = self.lowering.refusals(batch)
+        refusals = checks.problems(batch, self.schema) or self.lowering.refusals(batch)
         if refusals:
             raise ProblemError(*refusals)
-        lids: dict[tuple[str, str], str] = {}
-        lid_of: dict[tuple[str, str], str] = {}
-        results: list[Result] = []
-        steps: list[Step] = []
-        for index, raw in enumerate(batch.ops):
+        plan = Plan(batch, self.context)
+        while (step := plan.next_step()) is not None:
+            sent: list[str] = []
             try:
-                op = substitute(raw, lids)
-                result = await self._run(self.client.exchange(op), call, steps, index)
+                if step.target == "overlay":  # relgate's own order overlay, in its store
+                    assert self.overlay is not None, "a plan used the order overlay of a backend without one"
+                    if step.write:
+                        sent.append(overlay_action(step.op))  # type: ignore[arg-type]
+                    result = await self.overlay.run(step.op)  # type: ignore[arg-type]
+                else:
+                    result = await self._run(self.client.exchange(step.op), call, sent)
             except ProblemError as error:
-                raise _reported(error, steps) from None
-            defined = created_lid(raw)
-            if defined is not None and isinstance(result, One) and result.item is not None:
-                lids[defined] = result.item.id
-                lid_of[(result.item.type, result.item.id)] = defined[1]
-            results.append(_with_lids(result, lid_of) if lid_of else result)
-        return Outcome(tuple(results), lids, tuple(steps))
+                plan.fail(error, tuple(sent))
+            else:
+                plan.feed(result, tuple(sent))
+        return plan.outcome()
 
-    async def _run(self, exchange: Exchange, call: Call, steps: list[Step], index: int) -> Result:
+    async def _run(self, exchange: Exchange, call: Call, sent: list[str]) -> Result:
+        """One step's exchange driven over HTTP; ``sent`` collects the writes it made (for reports)."""
         request = next(exchange)
         while True:
-            sent = action(request) if is_write(request) else None
+            if is_write(request):
+                sent.append(action(request))
             try:
                 response = await self.send(request, call)
             except BackendFault as fault:
-                if sent:
-                    steps.append(Step(index, "failed", sent))
                 raise ProblemError(fault.problem) from None
             try:
                 request = exchange.send(response)
             except StopIteration as done:
-                if sent:
-                    steps.append(Step(index, "done", sent))
                 return done.value
-            except ProblemError:
-                if sent:
-                    steps.append(Step(index, "failed", sent))
-                raise
-            if sent:
-                steps.append(Step(index, "done", sent))
 
     async def send(self, request: HttpRequest, call: Call = NO_CALL) -> HttpResponse:
         """One backend request of a client half, with forwarding headers; faults as :class:`BackendFault`."""
@@ -146,10 +151,19 @@ class RemoteTarget:
             self.metrics.observe(time.perf_counter() - started, error="app")
             # The wrapped app raised (httpx.ASGITransport re-raises): its failure, logged, no traceback out.
             log.exception("the app behind backend %s failed on %s %s", self.name, request.method, request.path)
-            detail = f"The application behind '{self.name}' failed while handling this request; the error is logged."
-            raise BackendFault(Problem(500, "internal", "Internal error", detail, meta={"backend": self.name})) from None
+            raise BackendFault(self._app_failed(500)) from None
         self.metrics.observe(time.perf_counter() - started, status=answer.status_code)
+        if self.app is not None and answer.status_code >= 500:
+            # The wrapped app caught its own failure and answered for itself (Flask's error page, perhaps a
+            # debugger's traceback): the caller gets the same status in its own format, not that page.
+            log.error("the app behind backend %s answered %d to %s %s", self.name, answer.status_code, request.method, request.path)
+            raise BackendFault(self._app_failed(answer.status_code))
         return HttpResponse(answer.status_code, tuple(end_to_end(answer.headers.items())), answer.content)
+
+    def _app_failed(self, status: int) -> Problem:
+        """The caller's problem when the app behind a middleware-mode backend failed (raised, or answered 5xx)."""
+        detail = f"The application behind '{self.name}' failed while handling this request; the error is logged."
+        return Problem(status, "internal", "Internal error", detail, meta={"backend": self.name})
 
     def fault(self, exc: Exception) -> Problem:
         """The caller's problem for a transport failure (504 for a timeout, else 502)."""
@@ -200,26 +214,3 @@ def _error_kind(exc: httpx.HTTPError) -> str:
     if isinstance(exc, httpx.ConnectError):
         return "connect"
     return "transport"
-
-
-def _with_lids(result: Result, lid_of: dict[tuple[str, str], str]) -> Result:
-    """``result`` with each resource created from a lid in this batch carrying it (renderers echo it)."""
-
-    def mark(r: Resource) -> Resource:
-        lid = lid_of.get((r.type, r.id))
-        return dataclasses.replace(r, lid=lid) if lid is not None and r.lid is None else r
-
-    if isinstance(result, One):
-        return One(None if result.item is None else mark(result.item), tuple(mark(r) for r in result.included))
-    if isinstance(result, ResourceList):
-        return ResourceList(tuple(mark(r) for r in result.items), result.total, tuple(mark(r) for r in result.included))
-    return result
-
-
-def _reported(error: ProblemError, steps: list[Step]) -> ProblemError:
-    """``error`` with ``meta.steps`` on each problem when some of the batch's writes were applied."""
-    if not any(s.status == "done" for s in steps):
-        return error
-    report = [s.as_meta() for s in steps]
-    problems = [dataclasses.replace(p, meta={**(p.meta or {}), "steps": report}) for p in error.problems]
-    return ProblemError(*problems, headers=error.headers)

@@ -67,6 +67,14 @@ BACKENDS = {
             "flask_restless",
         ),
         Backend(
+            "middleware-flask-0.17",
+            "examples/middleware-flask-0.17",
+            "3.11",
+            "the 0.17 app's own stack (its requirements.txt includes 0.17's pins) with relgate's middleware "
+            "path beside it; relgate itself is put on PYTHONPATH (not installed: the venv is shared by checkouts)",
+            "a2wsgi",
+        ),
+        Backend(
             "drf-jsonapi",
             "examples/drf-jsonapi",
             "3.11",
@@ -89,8 +97,20 @@ def venv_python(backend: Backend) -> Path:
     return venv_dir(backend) / "bin" / "python"
 
 
+def requirement_files(path: Path) -> list[Path]:
+    """``path`` and every requirements file it includes (``-r other.txt``, relative to it), in order."""
+    out = [path]
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in ("-r", "--requirement"):
+            out += requirement_files((path.parent / parts[1]).resolve())
+    return out
+
+
 def fingerprint(backend: Backend) -> str:
-    digest = hashlib.sha256(backend.requirements.read_bytes())
+    digest = hashlib.sha256()
+    for path in requirement_files(backend.requirements):
+        digest.update(path.read_bytes())
     digest.update(backend.python.encode())
     return digest.hexdigest()
 

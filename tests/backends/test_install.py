@@ -27,8 +27,21 @@ def fake_venv(backend: install.Backend, fingerprint: str) -> Path:
 
 def test_every_backend_has_pinned_requirements() -> None:
     for backend in install.BACKENDS.values():
-        lines = [ln.strip() for ln in backend.requirements.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
-        assert lines and all("==" in ln for ln in lines), backend.name
+        for path in install.requirement_files(backend.requirements):
+            lines = [ln.strip() for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith(("#", "-r "))]
+            assert lines and all("==" in ln for ln in lines), (backend.name, path)
+
+
+def test_included_requirements_count_in_the_fingerprint(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    base = tmp_path / "base" / "requirements.txt"
+    base.write_text("Flask==1.1.4\n")
+    top = tmp_path / "requirements.txt"
+    top.write_text("# the app's pins, and one more\n-r base/requirements.txt\na2wsgi==1.10.10\n")
+    assert install.requirement_files(top) == [top, base.resolve()]
+    # the 0.17 middleware example's venv is reinstalled when 0.17's own pins change
+    example = install.BACKENDS["middleware-flask-0.17"]
+    assert install.BACKENDS["flask-restless-0.17"].requirements.resolve() in install.requirement_files(example.requirements)
 
 
 def test_status_missing_stale_current(cache: Path) -> None:

@@ -1,9 +1,8 @@
-"""Helpers shared by the JSON:API tests: canonical ops as JSON, requests, gateway clients."""
+"""Helpers shared by the JSON:API tests: requests, gateway clients (canonical ops as JSON: relgate.notation)."""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -14,7 +13,7 @@ import httpx
 
 from relgate.app import Gateway
 from relgate.config import Config, Route
-from relgate.model import HttpRequest, Ident
+from relgate.model import HttpRequest
 from tests.jsonapi_schema import validate_jsonapi_response
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,34 +21,6 @@ EXCHANGES = ROOT / "dialects" / "jsonapi" / "exchanges"
 JSONAPI = "application/vnd.api+json"
 ATOMIC = 'application/vnd.api+json;ext="https://jsonapi.org/ext/atomic"'
 PREFIX = "/jsonapi"
-
-
-def encode(value: Any) -> Any:
-    """Canonical values as compact JSON: Idents as ``"type/id"`` or ``"type/lid:x"``, dataclasses
-    as ``{"@": ClassName, field: value}`` without ``at`` and without fields left at their default."""
-    if isinstance(value, Ident):
-        return f"{value.type}/{value.id}" if value.id is not None else f"{value.type}/lid:{value.lid}"
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out: dict[str, Any] = {"@": type(value).__name__}
-        for f in dataclasses.fields(value):
-            if f.name == "at":
-                continue
-            v = getattr(value, f.name)
-            if f.default is not dataclasses.MISSING and v == f.default:
-                continue
-            if f.default_factory is not dataclasses.MISSING and v == f.default_factory():
-                continue
-            out[f.name] = encode(v)
-        return out
-    if isinstance(value, (frozenset, set)):
-        return sorted(encode(v) for v in value)
-    if isinstance(value, (tuple, list)):
-        return [encode(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): encode(v) for k, v in value.items()}
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
 
 
 def with_policies(config: Config, policies: Mapping[str, Mapping[str, Any]], prefix: str = PREFIX) -> Config:

@@ -11,7 +11,8 @@ import httpx
 
 from relgate.app import Gateway
 from relgate.model import HttpRequest
-from tests.dialects.jsonapi_support import encode, subset
+from relgate.notation import encode
+from tests.dialects.jsonapi_support import subset
 from tests.jsonapi_schema import response_errors
 from tests.store_rows import Rows, store_rows
 

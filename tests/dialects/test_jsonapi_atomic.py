@@ -9,7 +9,8 @@ import pytest
 
 from relgate.config import Config, from_dict
 from relgate.dialects.jsonapi.atomic import _front_door_path
-from tests.dialects.jsonapi_support import ATOMIC, JSONAPI, door, encode, gateway_client, http_request
+from relgate.notation import encode
+from tests.dialects.jsonapi_support import ATOMIC, JSONAPI, door, gateway_client, http_request
 from tests.dialects.test_jsonapi_bad_input import snapshot
 from tests.jsonapi_schema import assert_response_valid
 

@@ -6,7 +6,7 @@ Each file is one scenario on a fresh store: a list of steps, or ``{"description"
 - ``request``: ``method``, ``path`` (with prefix and query), optional ``headers`` (default: Accept,
   and Content-Type when there is a body), ``body`` (JSON) or ``raw`` (text sent as is);
 - ``ops`` (optional): the canonical batch the codec must parse the request into (see
-  ``jsonapi_support.encode``);
+  ``relgate.notation.encode``);
 - ``response``: ``status``, optional ``headers`` (each must match exactly), optional ``body``
   compared exactly, or as a subset with ``"match": "subset"``; a response without ``body`` in the
   step must still be a valid JSON:API document (or empty for 204);
@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 
 from relgate.config import Config
-from tests.dialects.jsonapi_support import EXCHANGES, default_headers, door, encode, gateway_client, http_request, subset, with_policies
+from relgate.notation import encode
+from tests.dialects.jsonapi_support import EXCHANGES, default_headers, door, gateway_client, http_request, subset, with_policies
 from tests.jsonapi_schema import assert_response_valid
 
 FILES = sorted(EXCHANGES.glob("*.json"))

@@ -6,7 +6,7 @@ Each file is one scenario: a list of steps run in order.  A step has
   (default: ``Accept`` and, with a body, ``Content-Type``, both ``application/vnd.api+json``),
   ``body`` (JSON) or ``raw`` (sent as is);
 - ``ops`` (optional): the canonical batch the codec parses the request into (as
-  ``tests.dialects.jsonapi_support.encode`` writes it);
+  ``relgate.notation.encode`` writes it);
 - ``response``: ``status``, optional ``headers`` (each compared exactly) and ``body`` (compared
   exactly; a response with a body must be a valid JSON:API 1.0 document either way);
 - ``unchanged`` (optional): every table of the store reads the same after the step;

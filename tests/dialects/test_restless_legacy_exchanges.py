@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from relgate.config import Config
-from tests.dialects.jsonapi_support import encode
+from relgate.notation import encode
 from tests.dialects.restless_legacy_support import EXCHANGES, door, gateway_client, request
 
 FILES = sorted(EXCHANGES.glob("*.json"))

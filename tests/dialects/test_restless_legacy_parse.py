@@ -10,7 +10,7 @@ import pytest
 from relgate.config import Config, ConfigError
 from relgate.dialects.restless_legacy import LegacyServer
 from relgate.model import ProblemError
-from tests.dialects.jsonapi_support import encode
+from relgate.notation import encode
 from tests.dialects.restless_legacy_support import codec, request, with_options
 
 PEOPLE_INCLUDE = {

@@ -8,7 +8,7 @@ whose ``/restless/api`` route allows replacement and removal on ``people.article
   check what another dialect sees), optional ``headers`` (default: Accept, and Content-Type when
   there is a body, both ``application/vnd.api+json``), ``body`` (JSON) or ``raw`` (text as is);
 - ``ops`` (optional): the canonical batch the front door's codec must parse the request into
-  (``jsonapi_support.encode``);
+  (``relgate.notation.encode``);
 - ``response``: ``status``, optional ``headers`` (each must match exactly), optional ``body``
   compared exactly, or as a subset with ``"match": "subset"``; a 204 must be empty;
 - ``state`` (optional): ``{GET path: expected "data"}`` read back after the step.
@@ -26,7 +26,8 @@ from typing import Any
 import pytest
 
 from relgate.config import Config
-from tests.dialects.jsonapi_support import door, encode, gateway_client, subset
+from relgate.notation import encode
+from tests.dialects.jsonapi_support import door, gateway_client, subset
 from tests.dialects.restless_v1_support import (
     EXCHANGES,
     PREFIX,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import tomllib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,7 +158,17 @@ class Rig:
 
 
 @asynccontextmanager
-async def rig(store_url: str, caller: str, backend: str, **backend_keys: Any) -> AsyncIterator[Rig]:
+async def rig(
+    store_url: str,
+    caller: str,
+    backend: str,
+    *,
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
+    proxy_store: str | None = None,
+    **backend_keys: Any,
+) -> AsyncIterator[Rig]:
+    """``wrap`` wraps the proxy's transport to the backend (fault injection, request counting);
+    ``proxy_store`` is the proxy's own ``[store] url`` (where an order overlay lives)."""
     caller_options = backend_keys.pop("caller_options", None)
     route_options = backend_keys.pop("backend_route_options", None)  # merged into the backend door's own options
     served = backend_config(store_url)
@@ -167,8 +177,11 @@ async def rig(store_url: str, caller: str, backend: str, **backend_keys: Any) ->
         door["options"] = {**door.get("options", {}), **route_options}
     backend_gw = Gateway(from_dict(served))
     transport = httpx.ASGITransport(app=backend_gw)  # type: ignore[arg-type]
-    config = from_dict(proxy_config(caller, backend, caller_options=caller_options, **backend_keys))
-    proxy = Gateway(config, transports={"backend": transport})
+    proxy_data = proxy_config(caller, backend, caller_options=caller_options, **backend_keys)
+    if proxy_store is not None:
+        proxy_data["store"] = {"url": proxy_store}
+    config = from_dict(proxy_data)
+    proxy = Gateway(config, transports={"backend": wrap(transport) if wrap else transport})
     async with backend_gw, proxy:
         proxy_transport = httpx.ASGITransport(app=proxy)  # type: ignore[arg-type]
         async with (

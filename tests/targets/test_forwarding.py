@@ -84,6 +84,22 @@ async def test_translated_request_headers() -> None:
     assert "x-secret" not in r.headers and "keep-alive" not in r.headers
 
 
+async def test_forwarded_host_is_relgates_decided_origin_not_an_untrusted_host() -> None:
+    """A peer outside trusted_proxies cannot make the backend believe in another host or scheme."""
+    rec = Recorder()
+    gw = _gateway(rec)
+    transport = httpx.ASGITransport(app=gw, client=("203.0.113.9", 5555))  # type: ignore[arg-type]
+    spoofed = {"host": "evil.example", "x-forwarded-host": "evil.example", "x-forwarded-proto": "https"}
+    async with gw, httpx.AsyncClient(transport=transport, base_url="http://relgate.test") as c:
+        r = await c.get("/jsonapi/people/7", headers=spoofed)
+        assert r.status_code == 200, r.text
+        streamed = await c.get("/jsonapi/elsewhere", headers=spoofed)
+    for n in range(len(rec.requests)):
+        assert "evil.example" not in rec.header(n, "x-forwarded-host")
+        assert rec.header(n, "x-forwarded-proto") == ["http"]
+    assert streamed.status_code == 200 and rec.requests[-1]["path"] == "/api/elsewhere"  # the streamed one too
+
+
 async def test_pass_through_streams_body_and_headers_untouched() -> None:
     rec = Recorder()
     gw = _gateway(rec)

@@ -75,13 +75,18 @@ async def test_legacy_backend_options_say_what_it_allows(sqlite_url: str) -> Non
         assert "delete every resource matching a filter" in no_bulk.value.problems[0].detail
 
 
-async def test_strapi_has_no_bulk_writes_or_aggregates(sqlite_url: str) -> None:
+async def test_strapi_bulk_writes_and_aggregates_are_emulated(sqlite_url: str) -> None:
+    """Strapi has neither: relgate lists the matches and writes each, and computes aggregates over the pages."""
     async with rig(sqlite_url, "jsonapi", "strapi") as r:
         target = r.proxy.targets["backend"]
-        for op in (UpdateWhere("people", None, {"age": 1}), DeleteWhere("people", None), Aggregate("people", (("sum", "age"),))):
-            with pytest.raises(ProblemError) as refused:
-                await target.execute(Batch((op,)))
-            assert refused.value.problems[0].status == 400 and "backend" in refused.value.problems[0].detail
+        for name, age in (("A", 30), ("B", 40)):
+            doc = {"data": {"type": "people", "attributes": {"name": name, "age": age}}}
+            made = await r.client.post("/jsonapi/people", json=doc, headers=J)
+            assert made.status_code == 201, made.text
+        older = Cmp("age", "gt", 35)
+        assert (await target.execute(Batch((UpdateWhere("people", older, {"age": 41}),)))).results == (Count(1),)
+        assert (await target.execute(Batch((Aggregate("people", (("sum", "age"),)),)))).results == (Aggregates({("sum", "age"): 71}),)
+        assert (await target.execute(Batch((DeleteWhere("people", None),)))).results == (Count(2),)
         with pytest.raises(ProblemError) as no_ids:
             await target.execute(Batch((Create(Ident("people", "abc"), "people", {"name": "x"}),)))
         assert "client-generated ids" in no_ids.value.problems[0].detail

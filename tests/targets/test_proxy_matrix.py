@@ -146,8 +146,8 @@ async def test_restless_caller_policy_and_backend_policy_both_hold(sqlite_url: s
         assert resp.json()["errors"][0]["status"] == "403"
 
 
-async def test_batch_failing_after_a_write_reports_its_steps(sqlite_url: str) -> None:
-    """An Atomic Operations request on a non-atomic backend: op 0 applied, op 1 refused by the backend."""
+async def test_batch_failing_after_a_write_is_undone_and_reports_its_steps(sqlite_url: str) -> None:
+    """An Atomic Operations request on a non-atomic backend: op 0 applied, op 1 refused by the backend, op 0 undone."""
     async with rig(sqlite_url, "jsonapi", "restless") as r:
         ops = {
             "atomic:operations": [
@@ -160,10 +160,10 @@ async def test_batch_failing_after_a_write_reports_its_steps(sqlite_url: str) ->
         assert resp.status_code == 409, resp.text
         meta = resp.json()["errors"][0]["meta"]
         assert meta["steps"] == [
-            {"op": 0, "status": "done", "action": "POST /person"},
-            {"op": 1, "status": "failed", "action": "POST /person"},
+            {"op": 0, "step": 1, "status": "compensated", "action": "POST /person", "purpose": "create", "undo": "DELETE /person/1"},
+            {"op": 1, "step": 2, "status": "failed", "action": "POST /person", "purpose": "create"},
         ]
-        assert [p.attributes["name"] for p in await r.rows("people")] == ["Ann"]  # reported, not hidden (undo: planner)
+        assert await r.rows("people") == []  # the first create was undone
 
 
 async def test_lids_across_operations_get_the_backends_ids(sqlite_url: str) -> None:
@@ -189,3 +189,16 @@ async def test_lids_across_operations_get_the_backends_ids(sqlite_url: str) -> N
         assert [p.id for p in await r.rows("people")] == [person["id"]]
         assert await r.members("articles", article["id"], "author") == [person["id"]]
 
+
+
+async def test_strapi_caller_hears_why_a_backend_policy_refused(sqlite_url: str) -> None:
+    """A Strapi ``set`` on a relation the backend forbids replacing: Strapi's ForbiddenError, saying why."""
+    async with rig(sqlite_url, "strapi", "restless") as r:
+        made = await r.client.post("/strapi/api/people", json={"data": {"name": "Ann"}})
+        assert made.status_code == 201, made.text
+        ann = made.json()["data"]["documentId"]
+        resp = await r.client.put(f"/strapi/api/people/{ann}", json={"data": {"computers": {"set": []}}})
+        assert resp.status_code == 403, resp.text
+        error = resp.json()["error"]
+        assert error["name"] == "ForbiddenError"
+        assert "does not allow replacing all of 'people.computers'" in error["message"]

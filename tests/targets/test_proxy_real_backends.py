@@ -92,6 +92,35 @@ async def test_jsonapi_caller_in_front_of_drf_jsonapi(drf_backend: Any) -> None:
     await _jsonapi_scenario(drf_backend)
 
 
+async def _read_on_scenario(backend: Any) -> None:
+    """The backend's default page (ng: 10) and its page-size cap do not cut what the caller asked for."""
+    async with proxy(backend, "jsonapi") as c:
+        titles = [f"t{n:02}" for n in range(12)]
+        for title in titles:
+            r = await c.post("/jsonapi/articles", json={"data": {"type": "articles", "attributes": {"title": title}}}, headers=J)
+            assert r.status_code == 201, r.text
+        everything = await c.get("/jsonapi/articles", params={"sort": "title"})
+        assert everything.status_code == 200, everything.text
+        assert [a["attributes"]["title"] for a in everything.json()["data"]] == titles
+    data = proxy_config("jsonapi", backend.dialect)
+    data["backends"]["backend"].pop("policies", None)
+    data["backends"]["backend"].update(url=backend.url, **BACKEND_KEYS.get(backend.dialect, {}))
+    data["backends"]["backend"].setdefault("options", {})["max_page_size"] = 2
+    gw = Gateway(from_dict(data))
+    async with gw, httpx.AsyncClient(transport=httpx.ASGITransport(app=gw), base_url="http://relgate.test") as c:  # type: ignore[arg-type]
+        page = await c.get("/jsonapi/articles", params={"sort": "title", "page[size]": "5", "page[number]": "2"})
+        assert page.status_code == 200, page.text
+        assert [a["attributes"]["title"] for a in page.json()["data"]] == titles[5:10]  # three backend pages of 2, cut
+
+
+async def test_jsonapi_caller_reads_past_ng_pages(ng_backend: Any) -> None:
+    await _read_on_scenario(ng_backend)
+
+
+async def test_jsonapi_caller_reads_past_drf_pages(drf_backend: Any) -> None:
+    await _read_on_scenario(drf_backend)
+
+
 async def test_ng_policy_refusal_is_403_and_nothing_is_sent(ng_backend: Any) -> None:
     async with proxy(ng_backend, "jsonapi") as c:
         ann = await c.post("/jsonapi/people", json={"data": {"type": "people", "attributes": {"name": "Ann"}}}, headers=J)

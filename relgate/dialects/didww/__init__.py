@@ -8,8 +8,9 @@ the JSON:API codec with the :data:`DIDWW` profile, for front doors and backends 
 from __future__ import annotations
 
 from relgate.config import Backend, Route, ServerConfig
+from relgate.dialects import backend_route
 from relgate.dialects.jsonapi import JsonApiProfile, JsonApiServer
-from relgate.dialects.jsonapi.client import JsonApiClient
+from relgate.dialects.jsonapi.client import JsonApiClient, door_options
 from relgate.schema import Schema
 
 DIDWW = JsonApiProfile(
@@ -22,7 +23,7 @@ DIDWW = JsonApiProfile(
 )
 """JSON:API 1.0 media types, relationship links readable, relationship writes only inline."""
 
-__all__ = ["DIDWW", "client", "server"]
+__all__ = ["DIDWW", "backend_door", "client", "server"]
 
 
 def server(schema: Schema, route: Route, server_config: ServerConfig) -> JsonApiServer:
@@ -33,3 +34,9 @@ def server(schema: Schema, route: Route, server_config: ServerConfig) -> JsonApi
 def client(schema: Schema, backend: Backend) -> JsonApiClient:
     """The client half for a DIDWW backend: relationship changes become resource PATCHes with full linkage."""
     return JsonApiClient(schema, backend, DIDWW)
+
+
+def backend_door(schema: Schema, backend: Backend, server_config: ServerConfig) -> JsonApiServer:
+    """The server half that answers as a DIDWW backend does (``relgate translate``'s offline stand-in):
+    a front door at its root with its policies and its options less the client half's own."""
+    return server(schema, backend_route(backend, door_options(backend.options)), server_config)

@@ -8,8 +8,9 @@ Rules and sources: ``dialects/jsonapi/README.md``.
 
 from __future__ import annotations
 
-from relgate.config import Route, ServerConfig
-from relgate.dialects.jsonapi.client import client
+from relgate.config import Backend, Route, ServerConfig
+from relgate.dialects import backend_route
+from relgate.dialects.jsonapi.client import client, door_options
 from relgate.dialects.jsonapi.documents import DocumentReader, LidScope, ResourceInput
 from relgate.dialects.jsonapi.errors import Issues, error_object
 from relgate.dialects.jsonapi.profile import ATOMIC_EXT, JSONAPI_1_1, JsonApiProfile
@@ -28,6 +29,7 @@ __all__ = [
     "JsonApiServer",
     "LidScope",
     "ResourceInput",
+    "backend_door",
     "client",
     "error_object",
     "server",
@@ -37,3 +39,9 @@ __all__ = [
 def server(schema: Schema, route: Route, server_config: ServerConfig, profile: JsonApiProfile = JSONAPI_1_1) -> JsonApiServer:
     """The JSON:API server half for one front door (``route.options`` may adjust the profile)."""
     return JsonApiServer(schema, route, server_config, profile)
+
+
+def backend_door(schema: Schema, backend: Backend, server_config: ServerConfig) -> JsonApiServer:
+    """The server half that answers as a JSON:API backend does (``relgate translate``'s offline stand-in):
+    a front door at its root with its policies and its options less the client half's own."""
+    return server(schema, backend_route(backend, door_options(backend.options)), server_config)

@@ -30,9 +30,10 @@ are the caller's to render, so they point at relgate.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from relgate.capabilities import Capabilities, missing
 from relgate.config import Backend
@@ -82,9 +83,15 @@ from relgate.schema import Relationship, Schema, render_attribute
 
 MEDIA = "application/vnd.api+json"
 CLIENT_OPTIONS = frozenset(
-    {"page", "total_meta", "total_header", "count_request", "filter", "ext", "max_page_size", "keeps_order", "to_one_via_resource"}
+    {"page", "total_meta", "total_header", "count_request", "filter", "ext", "max_page_size", "keeps_order", "to_one_via_resource",
+     "include"}
 )
 """``options`` keys the client half reads itself; every other key is a profile field."""
+
+
+def door_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """A backend's ``options`` less the client half's own: what a front door of its profile takes."""
+    return {k: v for k, v in options.items() if k not in CLIENT_OPTIONS}
 
 JSONAPI_FILTER_OPS = frozenset(
     {"eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "like", "ilike", "contains", "icontains",
@@ -117,6 +124,9 @@ class JsonApiClient:
             raise ValueError("option 'total_meta' must be a dotted path such as 'total' or 'pagination.count'")
         self.max_page_size: int = own.get("max_page_size", 100)
         self.to_one_via_resource = bool(own.get("to_one_via_resource", False))
+        self.include = own.get("include", True)
+        if not isinstance(self.include, bool):
+            raise ValueError("option 'include' must be true or false (false: the backend has no compound documents)")
         self.total_header: str | None = own.get("total_header")
         count_request = own.get("count_request")
         self.count_request: tuple[str, str] | None = None
@@ -141,6 +151,7 @@ class JsonApiClient:
             relationship_reads=self.profile.relationship_reads,
             relationship_writes=self.profile.relationship_writes,
             keeps_order=bool(own.get("keeps_order", False)),
+            include=self.include,
             atomic=ATOMIC_EXT in ext,
             lid=self.profile.lid and self.profile.version == "1.1",
             client_ids=self.profile.client_id_styles,
@@ -264,34 +275,60 @@ class JsonApiClient:
         return self._one(response, op.at)
 
     def _collection(self, path: str, type_name: str, query: Query, at: Path) -> Exchange:
-        """A page of a collection; one the backend's pages do not line up with is read as two and cut."""
+        """A collection read as the caller asked, whatever the backend's own paging.
+
+        Unpaged, every page the backend links to (``links.next``) is read on, so a backend's
+        default page size does not cut the answer; paged, the backend's pages (at most
+        ``max_page_size``) are read from the one holding ``offset`` on until ``limit`` resources
+        are in hand or a page comes back short.
+        """
         pairs = self._query(type_name, query, collection=True)
         page = query.page
-        if page is None or page.limit is None:
-            response = yield self._request("GET", path, pairs, counted=query.count)
-            doc = self._document(response, at)
-            items = self.reader.resources(doc["data"])
-            return ResourceList(items, self._total(response, doc) if query.count else None, self.reader.included(doc))
-        limit = min(page.limit, self.max_page_size)
-        if self.page_style == "offset" or page.offset % limit == 0:
-            response = yield self._request("GET", path, pairs + self._page_pairs(page.offset, limit), counted=query.count)
-            doc = self._document(response, at)
-            return ResourceList(self.reader.resources(doc["data"]), self._total(response, doc), self.reader.included(doc))
-        first = page.offset // limit * limit
         items: list[Resource] = []
         included: list[Resource] = []
+        if page is None or page.limit is None:
+            request = self._request("GET", path, pairs, counted=query.count)
+            total = None
+            while True:
+                response = yield request
+                doc = self._document(response, at)
+                items.extend(self.reader.resources(doc["data"]))
+                included.extend(self.reader.included(doc))
+                total = self._total(response, doc) if query.count else None
+                following = self._next(doc, len(items))
+                if following is None:
+                    break
+                request = dataclasses.replace(self._request("GET", following[0], counted=query.count), query=following[1])
+            return ResourceList(tuple(items), total, distinct_resources(included))
+        size = min(page.limit, self.max_page_size)
+        start = page.offset if self.page_style == "offset" else page.offset // size * size
+        skip = page.offset - start
         total = None
-        for start in (first, first + limit):
-            response = yield self._request("GET", path, pairs + self._page_pairs(start, limit), counted=query.count)
+        while True:
+            response = yield self._request("GET", path, pairs + self._page_pairs(start, size), counted=query.count)
             doc = self._document(response, at)
             got = self.reader.resources(doc["data"])
             items.extend(got)
             included.extend(self.reader.included(doc))
             total = self._total(response, doc)
-            if len(got) < limit:
-                break
-        skip = page.offset - first
-        return ResourceList(tuple(items[skip : skip + limit]), total, distinct_resources(included))
+            start += size
+            if len(got) < size or len(got) > size or len(items) - skip >= page.limit:
+                break  # a short page is the last; a longer one means the backend ignores paging
+        return ResourceList(tuple(items[skip : skip + page.limit]), total, distinct_resources(included))
+
+    def _next(self, doc: Mapping[str, Any], read: int) -> tuple[str, str] | None:
+        """The path and query of the backend's next page (``links.next`` rebased onto its API root), if any."""
+        links = doc.get("links")
+        link = links.get("next") if isinstance(links, Mapping) else None
+        if isinstance(link, Mapping):
+            link = link.get("href")
+        if not isinstance(link, str) or not link or read >= MAX_READ_ON:
+            return None
+        parts = urlsplit(link)
+        root = urlsplit(self.backend.url).path.rstrip("/")
+        if not parts.path.startswith(root + "/"):
+            raise bad_answer(self.name, f"its links.next ({link}) is not under its API root")
+        return parts.path[len(root) :], parts.query
 
     def _get_linkage(self, op: GetLinkage) -> Exchange:
         rel = self.schema[op.ref.type].relationships[op.relationship]
@@ -306,7 +343,9 @@ class JsonApiClient:
     def _read_linkage(self, ref: Ident, rel: Relationship, at: Path, include: tuple[tuple[str, ...], ...] = ()) -> Exchange:
         """A relationship's linkage read through the resource (for backends without relationship URLs)."""
         paths = {(rel.name,), *include}
-        pairs = [("include", ",".join(sorted(".".join(p) for p in paths))), (f"fields[{self.names[ref.type]}]", rel.name)]
+        pairs = [(f"fields[{self.names[ref.type]}]", rel.name)]
+        if self.include:  # some backends send a to-many's linkage only when it is included
+            pairs.insert(0, ("include", ",".join(sorted(".".join(p) for p in paths))))
         response = yield self._request("GET", self._path(ref.type, ref.id), pairs)
         one = self._one(response, at)
         if one.item is None or rel.name not in one.item.relationships:
@@ -452,6 +491,10 @@ _WHAT: dict[type, str] = {
     DeleteWhere: "delete every resource matching a filter in one request",
     Aggregate: "compute aggregate functions",
 }
+
+
+MAX_READ_ON = 100_000
+"""An unpaged read follows the backend's pages up to this many resources (a runaway ``next`` chain stops)."""
 
 
 def _eq(field: str, value: Any) -> Filter:

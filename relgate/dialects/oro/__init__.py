@@ -11,12 +11,13 @@ have.  Rules and sources: ``dialects/oro/README.md``.
 from __future__ import annotations
 
 from relgate.config import Backend, Route, ServerConfig
-from relgate.dialects.jsonapi.client import JsonApiClient
+from relgate.dialects import backend_route
+from relgate.dialects.jsonapi.client import JsonApiClient, door_options
 from relgate.dialects.oro.profile import ORO
 from relgate.dialects.oro.server import OroServer
 from relgate.schema import Schema
 
-__all__ = ["ORO", "OroServer", "client", "server"]
+__all__ = ["ORO", "OroServer", "backend_door", "client", "server"]
 
 
 def server(schema: Schema, route: Route, server_config: ServerConfig) -> OroServer:
@@ -31,3 +32,9 @@ def client(schema: Schema, backend: Backend) -> JsonApiClient:
 
 ORO_CLIENT = {"count_request": "X-Include: totalCount", "total_header": "X-Include-Total-Count"}
 """Oro counts a collection only when asked (``X-Include: totalCount``) and answers in a header."""
+
+
+def backend_door(schema: Schema, backend: Backend, server_config: ServerConfig) -> OroServer:
+    """The server half that answers as an Oro backend does (``relgate translate``'s offline stand-in):
+    a front door at its root with its policies and its options less the client half's own."""
+    return server(schema, backend_route(backend, door_options(backend.options)), server_config)

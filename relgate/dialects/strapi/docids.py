@@ -102,8 +102,11 @@ class DocumentIds:
             body = base64.b32encode(id_.encode()).decode().rstrip("=").lower()
         return tag + body + self._check(tag + body)
 
-    def decode(self, document_id: str) -> tuple[str, str] | None:
-        """``(type, id)`` for a documentId relgate made, else None (an unknown document)."""
+    def decode(self, document_id: str, expected: str | None = None) -> tuple[str, str] | None:
+        """``(type, id)`` for a documentId relgate made, else None (an unknown document).
+
+        ``expected`` is the type the place it stands in names (callers compare); only
+        :class:`OpaqueIds` needs it."""
         if not isinstance(document_id, str) or not _SHAPE.match(document_id):
             return None
         tag, body, check = document_id[:4], document_id[4:-7], document_id[-7:]
@@ -132,3 +135,21 @@ class DocumentIds:
     @staticmethod
     def _check(text: str) -> str:
         return _base36(int.from_bytes(_digest("relgate-check:" + text)[:5], "big") % 36**7, 7)
+
+
+class OpaqueIds(DocumentIds):
+    """documentIds taken as they are: the ids of a real Strapi, which relgate did not make.
+
+    For the offline stand-in of a Strapi backend (``relgate translate``, see
+    :func:`relgate.dialects.strapi.backend_door`): a documentId is the canonical id itself, of the
+    type the place it stands in expects (a URL's content type, a relation's target); a numeric one
+    stays a row id, as in Strapi.
+    """
+
+    def encode(self, type_name: str, id_: str) -> str:
+        return id_
+
+    def decode(self, document_id: str, expected: str | None = None) -> tuple[str, str] | None:
+        if expected is None or not isinstance(document_id, str) or not document_id or document_id.isdigit():
+            return None
+        return expected, document_id

@@ -133,7 +133,8 @@ def envelope_for(error: ProblemError, facts: RelationFacts | None) -> tuple[int,
     if code == "too-large":
         return 413, "PayloadTooLargeError", first.detail or "Payload Too Large", {}
     if code == "forbidden":
-        return 403, "ForbiddenError", "Forbidden", {}
+        # Strapi's own policy refusal says only "Forbidden"; a backend's refusal (proxy mode) says why.
+        return 403, "ForbiddenError", first.detail if first.meta and "backend" in first.meta else "Forbidden", {}
     status = first.status if first.status in NAMES else 400
     return status, NAMES[status], first.detail or first.title, {}
 

@@ -456,7 +456,7 @@ class QueryParser:
         if not isinstance(value, str):
             raise validation(f"Invalid value for {here}: expected a single value")
         if name == "documentId":
-            decoded = self.ids.decode(value)
+            decoded = self.ids.decode(value, rtype.name)
             return decoded[1] if decoded is not None and decoded[0] == rtype.name else None
         if name == "id":
             canonical = parse_id(rtype.id_style, value)

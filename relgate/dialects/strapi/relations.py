@@ -254,7 +254,7 @@ class RelationParser:
         return self._document(raw, target, at, anchor=False), True
 
     def _document(self, doc: str, target: ResourceType, at: Path, *, anchor: bool) -> Ident:
-        decoded = self.ids.decode(doc)
+        decoded = self.ids.decode(doc, target.name)
         if decoded is not None and decoded[0] != target.name and anchor:
             raise validation(
                 f'The position anchor "{doc}" is a document of {self.schema[decoded[0]].name_in("strapi")}, '

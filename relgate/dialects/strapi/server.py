@@ -65,7 +65,7 @@ class Plan:
 
 
 class StrapiServer:
-    def __init__(self, schema: Schema, route_config: Route, server_config: ServerConfig) -> None:
+    def __init__(self, schema: Schema, route_config: Route, server_config: ServerConfig, *, ids: DocumentIds | None = None) -> None:
         options = dict(route_config.options)
         problems: list[str] = []
         fmt = options.pop("response_format", "v5")
@@ -88,7 +88,7 @@ class StrapiServer:
         self.v4_route = fmt == "v4"
         self.max_depth = server_config.max_json_depth
         self.types = schema.accepted_for("strapi")
-        self.ids = DocumentIds(schema.types)
+        self.ids = ids if ids is not None else DocumentIds(schema.types)
         self.queries = QueryParser(
             schema,
             self.ids,
@@ -159,7 +159,7 @@ class StrapiServer:
 
     def _ref(self, rtype: ResourceType, segment: str) -> Ident:
         """The document a URL names: a documentId (Strapi 5), or a row id on a Strapi 4 route."""
-        decoded = self.ids.decode(segment)
+        decoded = self.ids.decode(segment, rtype.name)
         if decoded is not None:
             if decoded[0] != rtype.name:
                 raise not_found()
